@@ -5,8 +5,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.scalekernel.harness.store.ResultsStore;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,26 +33,83 @@ class CliTest {
         return new Result(code, out.toString(), err.toString());
     }
 
+    @TempDir
+    Path tmp;
+
     @Test
-    void smokeRunsEndToEndOnTheReferenceBackend() {
-        Result r = run("run", "smoke", "--backend", "reference", "--set", "N=8,24", "--set", "P=16", "--set", "M=12",
-                "--set", "steps=50", "--set", "test=64");
+    void smokeRunsEndToEndAndWritesARunDirectory() throws Exception {
+        Path out = tmp.resolve("smoke");
+        Result r = run("run", "smoke", "--backend", "reference", "--out", out.toString(), "--set", "N=8,24",
+                "--set", "P=16", "--set", "M=12", "--set", "steps=50", "--set", "test=64");
         assertEquals(Main.OK, r.code(), r.err());
         assertTrue(r.out().contains("backend: reference"), r.out());
-        assertTrue(r.out().contains("2 points in"), r.out());
-        String[] lines = r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+\\d+ \\|.*")).toArray(String[]::new);
-        assertEquals(2, lines.length, r.out());
-        assertTrue(r.err().contains("point 2/2 done"), r.err());
+        assertTrue(r.out().contains("8 points run, 0 already done, 0 failed"), r.out());
+        for (String f : new String[] {"spec.yaml", "results.duckdb", "report.md", "plots/population_loss_vs_N.png",
+            "plots/population_loss_vs_N.svg", "plots/test_loss_vs_step.png"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), "missing " + f);
+        }
+        // The same command again runs nothing.
+        Result again = run("run", "smoke", "--backend", "reference", "--out", out.toString(), "--set", "N=8,24",
+                "--set", "P=16", "--set", "M=12", "--set", "steps=50", "--set", "test=64");
+        assertEquals(Main.OK, again.code(), again.err());
+        assertTrue(again.out().contains("0 points run, 8 already done"), again.out());
+        // A different spec in the same directory is refused.
+        Result other = run("run", "smoke", "--backend", "reference", "--out", out.toString(), "--set", "N=9");
+        assertEquals(Main.USER_ERROR, other.code());
+        assertTrue(other.err().contains("holds a different spec"), other.err());
     }
 
     @Test
     void smokeRunsOnTheAutoBackendInBothPrecisions() {
         for (String dtype : new String[] {"f32", "f64"}) {
-            Result r = run("run", "smoke", "--dtype", dtype, "--set", "N=16", "--set", "P=32", "--set", "M=16",
-                    "--set", "steps=20", "--set", "test=32");
+            Result r = run("run", "smoke", "--dtype", dtype, "--out", tmp.resolve(dtype).toString(), "--set", "N=16",
+                    "--set", "P=32", "--set", "M=16", "--set", "steps=20", "--set", "test=32", "--set", "seeds=1");
             assertEquals(Main.OK, r.code(), r.err());
             assertTrue(r.out().contains("backend: auto chose "), r.out());
+            assertTrue(r.out().contains(", " + dtype + ", spec"), r.out());
         }
+    }
+
+    @Test
+    void exportWritesParquetAndCsvWithEveryRow() throws Exception {
+        Path out = tmp.resolve("export");
+        assertEquals(Main.OK, run("run", "smoke", "--backend", "reference", "--out", out.toString(), "--set", "N=8",
+                "--set", "P=16", "--set", "M=8", "--set", "steps=30", "--set", "test=16").code());
+        long rows;
+        try (Connection c = ResultsStore.openReadOnly(out); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM results")) {
+            rs.next();
+            rows = rs.getLong(1);
+        }
+        assertTrue(rows > 4, "ridge and GD rows: " + rows);
+        Path parquet = tmp.resolve("r.parquet");
+        Path csv = tmp.resolve("r.csv");
+        Result p = run("export", out.toString(), "--format", "parquet", "--to", parquet.toString());
+        assertEquals(Main.OK, p.code(), p.err());
+        Result c = run("export", out.toString(), "--format", "csv", "--to", csv.toString());
+        assertEquals(Main.OK, c.code(), c.err());
+        try (Connection conn = DriverManager.getConnection("jdbc:duckdb:"); Statement s = conn.createStatement()) {
+            for (String q : new String[] {"read_parquet('" + parquet + "')", "read_csv_auto('" + csv + "')"}) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT point_id) FROM " + q)) {
+                    rs.next();
+                    assertEquals(rows, rs.getLong(1), q);
+                    assertEquals(4, rs.getLong(2), q);
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT * FROM read_parquet('" + parquet + "') LIMIT 1")) {
+                java.sql.ResultSetMetaData md = rs.getMetaData();
+                List<String> columns = new java.util.ArrayList<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    columns.add(md.getColumnName(i));
+                }
+                for (String col : new String[] {"point_id", "spec_hash", "backend", "dtype", "seed", "threads", "N", "P", "M",
+                    "step", "train_loss", "test_loss", "population_loss", "lambda_max", "diverged", "diverged_step", "wall_s", "flops"}) {
+                    assertTrue(columns.contains(col), "export lacks column " + col + ": " + columns);
+                }
+            }
+        }
+        assertEquals(Main.USER_ERROR, run("export", out.toString(), "--format", "xlsx", "--to", csv.toString()).code());
+        assertEquals(Main.USER_ERROR, run("export", tmp.resolve("nothing").toString(), "--format", "csv", "--to", csv.toString()).code());
     }
 
     @Test
@@ -54,15 +121,21 @@ class CliTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "run nope                      | unknown preset 'nope'",
-        "run smoke --backend tpu       | unknown backend 'tpu'",
-        "run smoke --dtype f16         | unknown dtype 'f16'",
-        "run smoke --set N=-3          | N = -3 is invalid",
-        "run smoke --set N=abc         | N = 'abc' is not an integer",
-        "run smoke --set colour=red    | unknown setting 'colour'",
-        "run smoke --set steps         | is not KEY=VALUE",
-        "run smoke --threads -1        | --threads = -1 is invalid",
-        "run smoke --set a=0.5         | the task exponent must be > 1",
+        "run nope                          | unknown preset 'nope'",
+        "run missing.yaml                  | spec file 'missing.yaml' not found",
+        "run smoke --backend tpu           | unknown backend 'tpu'",
+        "run smoke --dtype f16             | unknown dtype 'f16'",
+        "run smoke --set N=-3              | parameter N = '-3' is invalid; expected an integer in [1, ",
+        "run smoke --set N=abc             | parameter N = 'abc' is invalid; expected an integer",
+        "run smoke --set colour=red        | unknown parameter 'colour'",
+        "run smoke --set steps             | is not KEY=VALUE",
+        "run smoke --set N=8,,9            | has an empty entry",
+        "run smoke --set seeds=0           | seeds = 0 is invalid",
+        "run smoke --set N=log:100:10:2    | a log range needs 0 < from <= to",
+        "run smoke --threads -1            | --threads = -1 is invalid",
+        "run smoke --set a=0.5             | parameter a = '0.5' is invalid; expected a number in",
+        "run smoke --set trainer=sgd       | expected one of ridge, gd",
+        "export . --format csv --to x.csv  | no results in '.'",
     })
     void userErrorsAreOneLineAndExitTwo(String args, String message) {
         Result r = run(args.trim().split("\\s+"));

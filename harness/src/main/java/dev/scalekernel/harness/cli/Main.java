@@ -8,16 +8,20 @@ import java.io.PrintWriter;
 
 /**
  * The {@code scalekernel} command. Exit codes: 0 success, 2 a user error (bad option, unknown
- * preset or backend, invalid setting: one line on stderr), 1 an internal error (with its stack trace).
+ * preset or backend, invalid setting: one line on stderr), 3 some points of a sweep failed,
+ * 1 an internal error (with its stack trace).
  */
 @Command(name = "scalekernel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Simulate the solvable models behind neural scaling laws.",
-        subcommands = {BackendsCommand.class, PresetsCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, PresetsCommand.class, BackendsCommand.class, ReportCommand.class, ExportCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static final int OK = 0;
     public static final int INTERNAL_ERROR = 1;
     public static final int USER_ERROR = 2;
+    /** The sweep finished but some points threw (they are recorded and retried by the next run). */
+    public static final int POINTS_FAILED = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,7 +36,8 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof BackendUnavailableException) {
+            if (e instanceof IllegalArgumentException || e instanceof BackendUnavailableException
+                    || e instanceof java.io.UncheckedIOException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return USER_ERROR;
             }

@@ -1,74 +1,95 @@
 package dev.scalekernel.harness.cli;
 
-import dev.scalekernel.api.Backend;
 import dev.scalekernel.api.BackendOptions;
 import dev.scalekernel.api.Backends;
-import dev.scalekernel.api.DType;
-import dev.scalekernel.harness.experiment.SmokeExperiment;
-import dev.scalekernel.harness.experiment.SmokeSpec;
+import dev.scalekernel.harness.report.RunReport;
+import dev.scalekernel.harness.spec.ResolvedSpec;
+import dev.scalekernel.harness.spec.SpecLoader;
+import dev.scalekernel.harness.sweep.SweepRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
 
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a preset experiment and print its results.")
-final class RunCommand implements Runnable {
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a preset or a spec file as a resumable sweep; write results, plots and a report.",
+            "Running the same command again runs only the points that are missing."})
+final class RunCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "PRESET", description = "the experiment (see: scalekernel presets)")
+    @Parameters(index = "0", paramLabel = "PRESET|SPEC", description = "a preset (see: scalekernel presets) or a .yaml/.json spec file")
     String preset;
 
     @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, gpu or reference (default: ${DEFAULT-VALUE})")
     String backend;
 
-    @Option(names = "--threads", defaultValue = "0", description = "worker threads; 0 = all processors (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "0", description = "threads per backend; 0 = all processors (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32 or f64 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--workers", defaultValue = "1",
+            description = "points run at once, each on its own backend (default: ${DEFAULT-VALUE}; the CPU backend already uses every core)")
+    int workers;
+
+    @Option(names = "--dtype", description = "f32 or f64 (default: the spec's, else f32)")
     String dtype;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a preset setting, e.g. --set N=64,256 --set steps=100")
-    List<String> settings = List.of();
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "override a parameter: N=512 (fixed), N=64,256,1024 (axis), N=log:64:4096:2 (log axis), seeds=5, dtype=f64")
+    List<String> settings = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "run directory (default: runs/NAME-SPECHASH)")
+    Path out;
 
     @Override
-    public void run() {
-        PrintWriter out = spec.commandLine().getOut();
-        Preset p = Preset.parse(preset);
-        DType type = DType.parse(dtype);
-        SmokeSpec smoke = switch (p) {
-            case SMOKE -> SmokeSpec.defaults().with(parseSettings(settings));
-        };
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         if (threads < 0) {
             throw new IllegalArgumentException("--threads = " + threads + " is invalid; use 0 (all processors) or more");
         }
+        if (workers < 1) {
+            throw new IllegalArgumentException("--workers = " + workers + " is invalid; use 1 or more");
+        }
+        List<String> all = new ArrayList<>(settings);
+        if (dtype != null) {
+            all.add("dtype=" + dtype);
+        }
+        ResolvedSpec resolved = SpecLoader.load(preset, all);
         Backends.Choice choice = Backends.choose(backend);
-        out.println("backend: " + choice.reason());
-        try (Backend b = choice.provider().open(BackendOptions.defaults().withThreads(threads))) {
-            out.println("running " + p.id() + " on " + b.info().description() + ", " + type + ": " + smoke);
-            long start = System.nanoTime();
-            List<SmokeExperiment.Row> rows = SmokeExperiment.run(b, smoke, type, spec.commandLine().getErr());
-            out.print(SmokeExperiment.table(rows));
-            out.printf("%d points in %.2f s%n", rows.size(), (System.nanoTime() - start) / 1e9);
+        Path directory = out != null ? out : Path.of("runs", resolved.name() + "-" + resolved.hash());
+        int points = resolved.points().size();
+        stdout.println("backend: " + choice.reason());
+        stdout.println("run " + resolved.name() + " (" + resolved.experiment().id() + ", " + resolved.dtype() + ", spec "
+                + resolved.hash() + "): " + points + " points -> " + directory);
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        SweepRunner.Summary summary = SweepRunner.run(resolved, directory,
+                choice, BackendOptions.defaults().withThreads(threads), workers, err, terminal);
+        Path report = RunReport.write(directory);
+        String text = Files.readString(report);
+        int from = text.indexOf("## Final losses");
+        int to = text.indexOf("## Fits");
+        if (from >= 0 && to > from) {
+            stdout.print(text.substring(from, to));
         }
-    }
-
-    static Map<String, String> parseSettings(List<String> settings) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (String s : settings) {
-            int eq = s.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--set '" + s + "' is not KEY=VALUE");
-            }
-            map.put(s.substring(0, eq).trim(), s.substring(eq + 1));
+        stdout.printf("%d points run, %d already done, %d failed, in %.2f s on %s%n", summary.ran(), summary.alreadyDone(),
+                summary.failed(), summary.seconds(), summary.backend());
+        stdout.println("report: " + report);
+        if (summary.failed() > 0) {
+            err.println("error: " + summary.failed() + " point(s) failed; their messages are in " + report.getParent()
+                    + "/results.duckdb (table points); running the same command again retries them");
+            return Main.POINTS_FAILED;
         }
-        return map;
+        return Main.OK;
     }
 }
