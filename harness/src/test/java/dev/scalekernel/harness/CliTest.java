@@ -144,6 +144,25 @@ class CliTest {
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "'experiment: random_features\nparams: {N: [3]}'       | params.N must be a single value",
+        "'experiment: random_features\nparams: {P: true}'      | parameter P = 'true' is invalid",
+        "'experiment: random_features\nsteps: 10'              | unknown field 'steps' at line 2",
+        "'experiment: random_features\nparams: {N: -1}'        | parameter N = '-1' is invalid",
+        "'experiment: random_features\nsweep: {N: []}'         | the sweep axis is empty",
+        "'experiment: random_features\nseeds: {n: 2}'          | seeds must be a count or a list",
+    })
+    void malformedSpecFilesExitTwoWithOneLine(String yaml, String message) throws Exception {
+        Path spec = tmp.resolve("spec.yaml");
+        Files.writeString(spec, yaml.replace("\\n", "\n"));
+        Result r = run("run", spec.toString(), "--out", tmp.resolve("never").toString());
+        assertEquals(Main.USER_ERROR, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains(message), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(!Files.exists(tmp.resolve("never")), "nothing is written before the spec is valid");
+    }
+
     @Test
     void unknownOptionsAreUsageErrors() {
         Result r = run("run", "smoke", "--colour", "red");

@@ -37,8 +37,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "threads per backend; 0 = all processors (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--workers", defaultValue = "1",
-            description = "points run at once, each on its own backend (default: ${DEFAULT-VALUE}; the CPU backend already uses every core)")
+    @Option(names = "--workers", defaultValue = "0",
+            description = "points run at once, each on its own backend; 0 = sized to the machine: one per processor for the"
+                    + " single-threaded reference backend, else 1 (the CPU backend uses every core, a GPU serialises its work)")
     int workers;
 
     @Option(names = "--dtype", description = "f32 or f64 (default: the spec's, else f32)")
@@ -58,8 +59,8 @@ final class RunCommand implements Callable<Integer> {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads = " + threads + " is invalid; use 0 (all processors) or more");
         }
-        if (workers < 1) {
-            throw new IllegalArgumentException("--workers = " + workers + " is invalid; use 1 or more");
+        if (workers < 0) {
+            throw new IllegalArgumentException("--workers = " + workers + " is invalid; use 0 (sized to the machine) or more");
         }
         List<String> all = new ArrayList<>(settings);
         if (dtype != null) {
@@ -67,6 +68,8 @@ final class RunCommand implements Callable<Integer> {
         }
         ResolvedSpec resolved = SpecLoader.load(preset, all);
         Backends.Choice choice = Backends.choose(backend);
+        int pool = workers > 0 ? workers
+                : choice.provider().id().equals("reference") ? Runtime.getRuntime().availableProcessors() : 1;
         Path directory = out != null ? out : Path.of("runs", resolved.name() + "-" + resolved.hash());
         int points = resolved.points().size();
         stdout.println("backend: " + choice.reason());
@@ -74,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
                 + resolved.hash() + "): " + points + " points -> " + directory);
         boolean terminal = System.console() != null && System.console().isTerminal();
         SweepRunner.Summary summary = SweepRunner.run(resolved, directory,
-                choice, BackendOptions.defaults().withThreads(threads), workers, err, terminal);
+                choice, BackendOptions.defaults().withThreads(threads), pool, err, terminal);
         Path report = RunReport.write(directory);
         String text = Files.readString(report);
         int from = text.indexOf("## Final losses");
