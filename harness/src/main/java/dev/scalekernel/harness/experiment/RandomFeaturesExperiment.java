@@ -9,6 +9,7 @@ import dev.scalekernel.api.LambdaMaxOptions;
 import dev.scalekernel.api.Matrix;
 import dev.scalekernel.harness.model.PowerLawGaussian;
 import dev.scalekernel.harness.spec.Param;
+import dev.scalekernel.harness.theory.DeterministicEquivalent;
 import dev.scalekernel.harness.sweep.Point;
 
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import java.util.Map;
 /**
  * Random features on power-law Gaussian data ({@link PowerLawGaussian}), trained by ridge or by
  * full-batch gradient descent from w = 0, with train, held-out test and (for linear features) exact
- * population losses. Gradient descent runs in segments between log-spaced record steps so that the
+ * population losses, and for ridge on linear features the deterministic-equivalent prediction of the
+ * population loss beside them. Gradient descent runs in segments between log-spaced record steps so that the
  * test and population losses are measured along the trajectory, not only at its end.
  */
 public final class RandomFeaturesExperiment implements Experiment {
@@ -45,6 +47,7 @@ public final class RandomFeaturesExperiment implements Experiment {
             Measurement.real("train_loss", "(1/P)|Phi w - y|^2"),
             Measurement.real("test_loss", "mean squared error on the held-out samples"),
             Measurement.real("population_loss", "exact sum_k lambda_k (A^T w/sqrt(M) - w*)_k^2 (linear features only)"),
+            Measurement.real("theory_loss", "deterministic-equivalent population loss (ridge, linear features)"),
             Measurement.real("lambda_max", "lambda_max(Phi^T Phi / P)"),
             Measurement.real("eta", "the learning rate used (GD)"),
             Measurement.flag("diverged", "GD diverged at or before this step"),
@@ -100,6 +103,11 @@ public final class RandomFeaturesExperiment implements Experiment {
                 flops += 2.0 * small * small * Math.max(n, p) + small * (double) small * small / 3;
                 Map<String, Object> values = losses.measure(null);
                 values.put("lambda_max", lambdaMax);
+                if (linear) {
+                    // Our features are A x/√M, the theory's F x/√N: the same ridge path with λ = ridge·M/N.
+                    values.put("theory_loss", new DeterministicEquivalent(model.spectrum(), model.teacher())
+                            .predict(n, p, point.doubleValue("ridge") * m / n, 0).oneDraw());
+                }
                 rows.add(new Row(null, values));
             } else {
                 double eta = point.doubleValue("eta_rel") / lambdaMax;
