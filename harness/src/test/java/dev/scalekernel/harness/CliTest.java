@@ -45,7 +45,7 @@ class CliTest {
         assertTrue(r.out().contains("backend: reference"), r.out());
         assertTrue(r.out().contains("8 points run, 0 already done, 0 failed"), r.out());
         for (String f : new String[] {"spec.yaml", "results.duckdb", "report.md", "plots/population_loss_vs_N.png",
-            "plots/population_loss_vs_N.svg", "plots/test_loss_vs_step.png"}) {
+            "plots/population_loss_vs_N.svg", "plots/loss_vs_step.png"}) {
             assertTrue(Files.isRegularFile(out.resolve(f)), "missing " + f);
         }
         // The same command again runs nothing.
@@ -103,7 +103,7 @@ class CliTest {
                     columns.add(md.getColumnName(i));
                 }
                 for (String col : new String[] {"point_id", "spec_hash", "backend", "dtype", "seed", "threads", "N", "P", "M",
-                    "step", "train_loss", "test_loss", "population_loss", "lambda_max", "diverged", "diverged_step", "wall_s", "flops"}) {
+                    "step", "train_loss", "test_loss", "population_loss", "lambda_max", "eta_used", "diverged", "diverged_step", "wall_s", "flops"}) {
                     assertTrue(columns.contains(col), "export lacks column " + col + ": " + columns);
                 }
             }

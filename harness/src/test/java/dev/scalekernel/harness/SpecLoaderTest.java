@@ -37,6 +37,7 @@ class SpecLoaderTest {
     void savedSpecLoadsBackToTheSameSpec() throws Exception {
         ResolvedSpec a = SpecLoader.load("smoke", List.of("N=log:10:1000:2", "dtype=f64", "seeds=3"));
         assertEquals(List.of(10, 32, 100, 316, 1000), a.axes().get("N"));
+        assertEquals(List.of(10, 32, 100, 316, 1000, 2000), SpecLoader.load("smoke", List.of("N=log:10:2000:2")).axes().get("N"));
         Path file = tmp.resolve("again.yaml");
         Files.writeString(file, a.toYaml());
         ResolvedSpec b = SpecLoader.load(file.toString(), List.of());

@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
 public final class RunReport {
 
     public static final String FILE = "report.md";
-    private static final String[] LOSSES = {"test_loss", "population_loss", "train_loss"};
+    private static final String[] LOSSES = {"test_loss", "population_loss", "train_loss", "theory_loss"};
     private static final int MAX_SERIES = 16;
 
     /** A group of seeds at one grid point: its varying parameter values and loss statistics. */
@@ -80,6 +80,9 @@ public final class RunReport {
                 }
             }
             trajectoryPlot(directory, md, s, varying);
+            Instability.section(directory, md, s, varying);
+            Frontier.section(directory, md, s, varying);
+            FeatureVariance.section(directory, md, s, varying);
             return save(directory, md);
         } catch (SQLException e) {
             throw new IllegalStateException("reading the results of " + directory + ": " + e.getMessage(), e);
@@ -184,7 +187,9 @@ public final class RunReport {
             series.computeIfAbsent(label.isEmpty() ? loss : label, k -> new ArrayList<>()).add(c);
         }
         XYChart chart = chart(loss + " vs " + axis.name(), axis.name(), loss);
-        md.append("### ").append(loss).append(" vs ").append(axis.name()).append("\n\n| series | exponent (95% CI) | points |\n|---|---|---|\n");
+        md.append("### ").append(loss).append(" vs ").append(axis.name())
+                .append("\n\n| series | exponent (95% CI) | theory exponent | peak (").append(axis.name())
+                .append(", loss) | points |\n|---|---|---|---|---|\n");
         int n = 0;
         for (Map.Entry<String, List<Cell>> e : series.entrySet()) {
             if (n++ >= MAX_SERIES) {
@@ -198,8 +203,25 @@ public final class RunReport {
                 continue;
             }
             PowerLawFit fit = PowerLawFit.of(x, y);
+            double[] theory = e.getValue().stream().mapToDouble(c -> c.meanAndError().get("theory_loss") == null ? Double.NaN
+                    : c.meanAndError().get("theory_loss")[0]).toArray();
+            boolean hasTheory = java.util.Arrays.stream(theory).allMatch(Double::isFinite);
+            PowerLawFit theoryFit = hasTheory ? PowerLawFit.of(x, theory) : null;
+            int peak = 0;
+            for (int i = 1; i < y.length; i++) {
+                peak = y[i] > y[peak] ? i : peak;
+            }
+            boolean interior = peak > 0 && peak < y.length - 1;
             md.append("| ").append(e.getKey()).append(" | ").append(fit == null ? "(fewer than 3 points)" : fit.toString())
+                    .append(" | ").append(theoryFit == null ? "" : String.format("%.3f", theoryFit.slope()))
+                    .append(" | ").append(interior ? String.format("%s, %.4g", fmt(x[peak]), y[peak]) : "none inside the range")
                     .append(" | ").append(x.length).append(" |\n");
+            if (hasTheory) {
+                XYSeries t = chart.addSeries("theory " + e.getKey(), x, theory);
+                t.setMarker(SeriesMarkers.NONE);
+                t.setLineStyle(SeriesLines.DOT_DOT);
+                t.setLineColor(data.getLineColor());
+            }
             if (fit != null) {
                 double[] fy = java.util.Arrays.stream(x).map(fit::at).toArray();
                 XYSeries line = chart.addSeries("fit " + e.getKey() + ": " + String.format("%.2f", fit.slope()), x, fy);
@@ -233,7 +255,9 @@ public final class RunReport {
                         .add(new double[] {rs.getLong(keys.size() + 1), rs.getDouble(keys.size() + 2), rs.getDouble(keys.size() + 3)});
             }
         }
-        XYChart chart = chart("GD test loss vs step (mean over seeds)", "step", "test_loss");
+        boolean withTrain = series.size() <= 6;
+        XYChart chart = chart("GD loss vs step (mean over seeds)" + (withTrain ? ": test solid, train dashed" : ""),
+                "step", "loss");
         int n = 0;
         for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
             if (n++ >= MAX_SERIES) {
@@ -241,13 +265,25 @@ public final class RunReport {
             }
             double[] x = e.getValue().stream().mapToDouble(v -> v[0]).toArray();
             double[] y = e.getValue().stream().mapToDouble(v -> v[1]).toArray();
-            addSeries(chart, n - 1, e.getKey(), x, y, null);
+            XYSeries test = addSeries(chart, n - 1, e.getKey(), x, y, null);
+            if (withTrain && test != null) {
+                double[] train = e.getValue().stream().mapToDouble(v -> v[2]).toArray();
+                XYSeries tr = addSeries(chart, n - 1, "train " + e.getKey(), x, train, null);
+                if (tr != null) {
+                    tr.setLineStyle(SeriesLines.DASH_DASH);
+                    tr.setMarker(SeriesMarkers.NONE);
+                }
+            }
         }
-        save(chart, dir, "test_loss_vs_step");
-        md.append("### GD test loss vs step\n\n![test_loss_vs_step](plots/test_loss_vs_step.png)\n\n");
+        save(chart, dir, "loss_vs_step");
+        md.append("### GD loss vs step\n\n![loss_vs_step](plots/loss_vs_step.png)\n\n");
     }
 
-    private static XYChart chart(String title, String x, String y) {
+    static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.4g", v);
+    }
+
+    static XYChart chart(String title, String x, String y) {
         XYChart chart = new XYChartBuilder().width(900).height(600).title(title).xAxisTitle(x).yAxisTitle(y).build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
@@ -256,7 +292,7 @@ public final class RunReport {
     }
 
     /** Adds the positive finite points in the next theme colour; null when none are left. */
-    private static XYSeries addSeries(XYChart chart, int index, String name, double[] x, double[] y, double[] err) {
+    static XYSeries addSeries(XYChart chart, int index, String name, double[] x, double[] y, double[] err) {
         List<double[]> keep = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
             if (x[i] > 0 && y[i] > 0 && Double.isFinite(y[i])) {
@@ -278,7 +314,7 @@ public final class RunReport {
         return s;
     }
 
-    private static void save(XYChart chart, Path dir, String name) throws IOException {
+    static void save(XYChart chart, Path dir, String name) throws IOException {
         Path base = dir.resolve("plots").resolve(name);
         BitmapEncoder.saveBitmapWithDPI(chart, base.toString(), BitmapEncoder.BitmapFormat.PNG, 120);
         VectorGraphicsEncoder.saveVectorGraphic(chart, base.toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
@@ -290,14 +326,14 @@ public final class RunReport {
         return file;
     }
 
-    private static long count(Statement s, String sql) throws SQLException {
+    static long count(Statement s, String sql) throws SQLException {
         try (ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    private static String q(String identifier) {
+    static String q(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

@@ -42,7 +42,8 @@ public final class SpecLoader {
 
     /** The built-in presets, by name, in a stable order. */
     public static List<String> presets() {
-        return List.of("smoke");
+        return List.of("smoke", "theory-check", "dynamics", "width-variance", "data-reuse", "sparse-double-descent",
+                "sparse-exponents", "sparse-instability", "sparse-compute");
     }
 
     /** The raw spec of a preset (its YAML resource). */
@@ -225,7 +226,7 @@ public final class SpecLoader {
         return nonEmpty(values, where);
     }
 
-    /** from, from·10^(1/k), … up to to (inclusive), rounded for integer parameters, without repeats. */
+    /** from, from·10^(1/k), … while at most to, then to itself; rounded for integer parameters, without repeats. */
     static List<Object> logAxis(Param p, double from, double to, int perDecade, String where) {
         if (!(from > 0) || !(to >= from) || perDecade < 1) {
             throw new IllegalArgumentException(where + ": a log range needs 0 < from <= to and per_decade >= 1, got from="
@@ -238,6 +239,7 @@ public final class SpecLoader {
             values.add(p.convert(p.kind() == Param.Kind.REAL ? Double.parseDouble(String.format(Locale.ROOT, "%.6g", v))
                     : Math.round(v)));
         }
+        values.add(p.convert(p.kind() == Param.Kind.REAL ? to : Math.round(to)));
         return nonEmpty(new ArrayList<>(values), where);
     }
 

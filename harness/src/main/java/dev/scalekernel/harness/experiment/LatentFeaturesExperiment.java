@@ -1,0 +1,180 @@
+package dev.scalekernel.harness.experiment;
+
+import dev.scalekernel.api.Activation;
+import dev.scalekernel.api.Backend;
+import dev.scalekernel.api.DType;
+import dev.scalekernel.api.GdOptions;
+import dev.scalekernel.api.GdResult;
+import dev.scalekernel.api.LambdaMaxOptions;
+import dev.scalekernel.api.Matrix;
+import dev.scalekernel.harness.model.LatentModel;
+import dev.scalekernel.harness.spec.Param;
+import dev.scalekernel.harness.sweep.Point;
+import dev.scalekernel.harness.theory.DeterministicEquivalent;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Random features σ(A x/√M) of a {@link LatentModel}'s inputs, trained by ridge or by full-batch
+ * gradient descent from w = 0, measured by train, held-out test and (for linear features) exact
+ * population losses, with the deterministic-equivalent prediction beside ridge on linear features.
+ * Gradient descent runs in segments between log-spaced record steps, so the test and population
+ * losses are measured along the trajectory, not only at its end. Subclasses supply the model.
+ */
+abstract class LatentFeaturesExperiment implements Experiment {
+
+    private static final List<Param> TRAINING = List.of(
+            Param.choice("activation", "identity", Arrays.stream(Activation.values()).map(Activation::toString).toList(),
+                    "feature activation sigma"),
+            Param.integer("N", 128, 1, "width: number of random features"),
+            Param.integer("P", 256, 1, "training samples"),
+            Param.integer("test", 1000, 1, "held-out samples for the test loss"),
+            Param.choice("trainer", "ridge", List.of("ridge", "gd"), "ridge regression, or full-batch gradient descent from w = 0"),
+            Param.real("ridge", 1e-4, 0, Double.POSITIVE_INFINITY, "ridge: minimise (1/P)|Phi w - y|^2 + ridge |w|^2"),
+            Param.longValue("steps", 1000, 0, "gradient-descent steps"),
+            Param.real("eta_rel", 1.0, Double.MIN_VALUE, Double.POSITIVE_INFINITY,
+                    "learning rate in units of 1/lambda_max(Phi^T Phi/P); GD diverges above 2"),
+            Param.real("eta", 0, 0, Double.POSITIVE_INFINITY,
+                    "fixed learning rate for every draw (instability studies); 0 = use eta_rel"),
+            Param.longValue("data_seed", -1, -1,
+                    "seed of the training and test data; -1 = the point's seed (fix it to vary only the features)"),
+            Param.integer("records_per_decade", 4, 1, "log-spaced GD steps recorded per decade"));
+
+    private static final List<Measurement> LOSSES = List.of(
+            Measurement.real("train_loss", "(1/P)|Phi w - y|^2"),
+            Measurement.real("test_loss", "mean squared error on the held-out samples"),
+            Measurement.real("population_loss", "exact sum_k lambda_k (A^T w/sqrt(M) - w*)_k^2 (linear features only)"),
+            Measurement.real("theory_loss", "deterministic-equivalent population loss (ridge, linear features)"),
+            Measurement.real("lambda_max", "lambda_max(Phi^T Phi / P)"),
+            Measurement.real("eta_used", "the learning rate used (GD)"),
+            Measurement.flag("diverged", "GD diverged at or before this step"),
+            Measurement.integer("diverged_step", "the step at which GD diverged"));
+
+    /** The model's own parameters (they come first in specs and results). */
+    abstract List<Param> modelParams();
+
+    abstract LatentModel model(Point point);
+
+    /** Measurements particular to the model, after the common ones. */
+    List<Measurement> modelMeasurements() {
+        return List.of();
+    }
+
+    /** Values of {@link #modelMeasurements()} for one point, from its training sample. */
+    Map<String, Object> measureModel(LatentModel model, LatentModel.Sample train, int samples) {
+        return Map.of();
+    }
+
+    @Override
+    public final List<Param> params() {
+        return Stream.concat(modelParams().stream(), TRAINING.stream()).toList();
+    }
+
+    @Override
+    public final List<Measurement> measurements() {
+        return Stream.concat(LOSSES.stream(), modelMeasurements().stream()).toList();
+    }
+
+    @Override
+    public final Outcome run(Backend backend, DType dtype, Point point) {
+        LatentModel model = model(point);
+        int m = model.latentDim();
+        int n = point.intValue("N");
+        int p = point.intValue("P");
+        int testSize = point.intValue("test");
+        Activation activation = Activation.parse(point.stringValue("activation"));
+        boolean linear = activation == Activation.IDENTITY;
+        long seed = point.seed();
+        long dataSeed = point.longValue("data_seed") >= 0 ? point.longValue("data_seed") : seed;
+        try (LatentModel.Sample train = model.sample(backend, p, dtype, dataSeed, LatentModel.STREAM_TRAIN);
+             LatentModel.Sample test = model.sample(backend, testSize, dtype, dataSeed, LatentModel.STREAM_TEST);
+             Matrix proj = model.projection(backend, n, dtype, seed);
+             Matrix phi = train.features(proj, activation);
+             Matrix testPhi = test.features(proj, activation);
+             Matrix w = backend.allocate(n, 1, dtype);
+             Matrix trainPrediction = backend.allocate(p, 1, dtype);
+             Matrix testPrediction = backend.allocate(testSize, 1, dtype)) {
+            double lambdaMax = backend.lambdaMax(phi, LambdaMaxOptions.defaults(seed));
+            double flops = 2.0 * m * n * (p + testSize) + 4.0 * p * n * 50;
+            Map<String, Object> common = new HashMap<>(measureModel(model, train, p));
+            common.put("lambda_max", lambdaMax);
+            Losses losses = new Losses(backend, model, proj, phi, train.targets(), testPhi, test.targets(), w,
+                    trainPrediction, testPrediction, linear);
+            List<Row> rows = new ArrayList<>();
+            if (point.stringValue("trainer").equals("ridge")) {
+                backend.ridgeSolve(phi, train.targets(), point.doubleValue("ridge"), w);
+                int small = Math.min(n, p);
+                flops += 2.0 * small * small * Math.max(n, p) + small * (double) small * small / 3;
+                Map<String, Object> values = losses.measure(null);
+                values.putAll(common);
+                if (linear) {
+                    // Our features are A x/√M, the theory's F x/√N: the same ridge path with λ = ridge·M/N.
+                    values.put("theory_loss", new DeterministicEquivalent(model.spectrum(), model.teacher())
+                            .predict(n, p, point.doubleValue("ridge") * m / n, 0).oneDraw());
+                }
+                rows.add(new Row(null, values));
+            } else {
+                double eta = point.doubleValue("eta") > 0 ? point.doubleValue("eta") : point.doubleValue("eta_rel") / lambdaMax;
+                long[] at = GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt();
+                long divergedStep = -1;
+                long done = 0;
+                for (long step : at) {
+                    double trainLoss;
+                    if (divergedStep < 0 && step > done) {
+                        GdResult segment = backend.gradientDescent(phi, train.targets(), w, new double[] {eta},
+                                new GdOptions(step - done, new long[] {step - done}, GdOptions.DEFAULT_DIVERGENCE_FACTOR));
+                        flops += 4.0 * p * n * (step - done);
+                        if (segment.diverged(0)) {
+                            divergedStep = done + segment.divergedStep()[0];
+                        }
+                        trainLoss = segment.finalLoss(0);
+                        done = step;
+                    } else {
+                        trainLoss = divergedStep >= 0 ? Double.NaN : losses.train();
+                    }
+                    Map<String, Object> values = divergedStep >= 0 ? losses.nan() : losses.measure(trainLoss);
+                    values.putAll(common);
+                    values.put("eta_used", eta);
+                    values.put("diverged", divergedStep >= 0);
+                    values.put("diverged_step", divergedStep >= 0 ? divergedStep : null);
+                    rows.add(new Row(step, values));
+                    flops += 2.0 * testSize * n;
+                }
+            }
+            return new Outcome(rows, flops);
+        }
+    }
+
+    /** The three losses of the current weights. */
+    private record Losses(Backend backend, LatentModel model, Matrix proj, Matrix phi, Matrix y, Matrix testPhi,
+                          Matrix testY, Matrix w, Matrix trainPrediction, Matrix testPrediction, boolean linear) {
+
+        double train() {
+            backend.gemv(false, 1, phi, w, 0, trainPrediction);
+            return backend.meanSquaredError(trainPrediction, y)[0];
+        }
+
+        /** @param trainLoss the train loss when already known (from GD), else null */
+        Map<String, Object> measure(Double trainLoss) {
+            Map<String, Object> values = new HashMap<>();
+            values.put("train_loss", trainLoss != null ? trainLoss : train());
+            backend.gemv(false, 1, testPhi, w, 0, testPrediction);
+            values.put("test_loss", backend.meanSquaredError(testPrediction, testY)[0]);
+            values.put("population_loss", linear ? model.populationLoss(backend, proj, w) : null);
+            return values;
+        }
+
+        Map<String, Object> nan() {
+            Map<String, Object> values = new HashMap<>();
+            values.put("train_loss", Double.NaN);
+            values.put("test_loss", Double.NaN);
+            values.put("population_loss", linear ? Double.NaN : null);
+            return values;
+        }
+    }
+}

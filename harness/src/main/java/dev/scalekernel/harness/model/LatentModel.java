@@ -1,0 +1,67 @@
+package dev.scalekernel.harness.model;
+
+import dev.scalekernel.api.Activation;
+import dev.scalekernel.api.Backend;
+import dev.scalekernel.api.DType;
+import dev.scalekernel.api.Matrix;
+
+/**
+ * Latent inputs x ∈ R^M with independent, zero-mean coordinates of variance λ_k, and a linear teacher
+ * y = x·w*. Random features φ(x) = σ(A x / √M) are computed on the backend; because the coordinates
+ * are uncorrelated, a linear readout v = Aᵀw/√M has the exact population loss Σ_k λ_k (v_k − w*_k)².
+ */
+public interface LatentModel {
+
+    /** Random streams of the training inputs, the test inputs and the projection A. */
+    int STREAM_TRAIN = 0;
+    int STREAM_TEST = 1;
+    int STREAM_PROJECTION = 2;
+
+    int latentDim();
+
+    /** λ_k = E[x_k²], k = 1..M (a copy). */
+    double[] spectrum();
+
+    /** w*_k (a copy). */
+    double[] teacher();
+
+    /** Draws {@code samples} inputs and their targets on the backend. */
+    Sample sample(Backend backend, int samples, DType dtype, long seed, int stream);
+
+    /** Inputs and targets owned by a backend. */
+    interface Sample extends AutoCloseable {
+        /** Targets y (samples × 1). */
+        Matrix targets();
+
+        /** Φ = σ(X Aᵀ/√M), a new samples × N matrix the caller closes. */
+        Matrix features(Matrix projection, Activation activation);
+
+        @Override
+        void close();
+    }
+
+    /** The projection A (N×M), iid N(0, 1). */
+    default Matrix projection(Backend backend, int width, DType dtype, long seed) {
+        Matrix proj = backend.allocate(width, latentDim(), dtype);
+        backend.fillGaussian(proj, dev.scalekernel.api.RandomStream.of(seed, STREAM_PROJECTION), 0, 1);
+        return proj;
+    }
+
+    /** Exact population loss of the linear readout w on features A x/√M: Σ_k λ_k (v_k − w*_k)², v = Aᵀw/√M. */
+    default double populationLoss(Backend backend, Matrix projection, Matrix weights) {
+        int m = latentDim();
+        double[] lambda = spectrum();
+        double[] teacher = teacher();
+        try (Matrix v = backend.allocate(m, 1, weights.dtype())) {
+            backend.gemv(true, 1 / Math.sqrt(m), projection, weights, 0, v);
+            double[] vs = new double[m];
+            backend.download(v, vs);
+            double loss = 0;
+            for (int k = 0; k < m; k++) {
+                double d = vs[k] - teacher[k];
+                loss += lambda[k] * d * d;
+            }
+            return loss;
+        }
+    }
+}

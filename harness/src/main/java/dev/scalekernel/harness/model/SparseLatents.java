@@ -1,0 +1,165 @@
+package dev.scalekernel.harness.model;
+
+import dev.scalekernel.api.Activation;
+import dev.scalekernel.api.Backend;
+import dev.scalekernel.api.Csr;
+import dev.scalekernel.api.DType;
+import dev.scalekernel.api.Matrix;
+import dev.scalekernel.api.SparseMatrix;
+import dev.scalekernel.api.random.Philox;
+
+import java.util.Arrays;
+
+/**
+ * Sparse latents (Sous & Winer, "Asymmetric Scaling Laws from Sparse Features", arXiv 2605.23591):
+ * coordinate k of x ∈ R^M is active with probability p_k = p_max·k^-(1+s) (or a constant p), and an
+ * active coordinate is N(0, 1) or a random sign, so E[x_k²] = p_k (q_k = 1). The teacher is linear with
+ * p_k·w*_k² = k^-a, the same task exponent as {@link PowerLawGaussian}, so the two models share their
+ * covariance and differ only in how sparse and heavy-tailed the inputs are. Inputs are built on the
+ * host as CSR from the Philox stream (activity: fp64 uniforms, values: fp64 normals, element i·M + k)
+ * and mapped to features with the backend's CSR feature map.
+ */
+public final class SparseLatents implements LatentModel {
+
+    /** How the activity probabilities fall with the coordinate index. */
+    public enum Activity { POWER, CONSTANT }
+
+    /** Distribution of an active coordinate's value (unit second moment either way). */
+    public enum Values { GAUSSIAN, SIGN }
+
+    private final int latentDim;
+    private final double[] probability;
+    private final double[] teacher;
+    private final Values values;
+
+    /**
+     * @param s        sparsity exponent: p_k ∝ k^-(1+s) (POWER); ignored for CONSTANT
+     * @param pMax     p_1 for POWER, the common p for CONSTANT, in (0, 1]
+     * @param a        task exponent: p_k w*_k² = k^-a
+     */
+    public SparseLatents(int latentDim, Activity activity, double s, double pMax, double a, Values values) {
+        if (latentDim < 1) {
+            throw new IllegalArgumentException("latent dimension M must be >= 1, got " + latentDim);
+        }
+        if (!(pMax > 0 && pMax <= 1)) {
+            throw new IllegalArgumentException("p_max must be in (0, 1], got " + pMax);
+        }
+        if (!(s >= 0) || !Double.isFinite(s)) {
+            throw new IllegalArgumentException("sparsity exponent s must be >= 0, got " + s);
+        }
+        this.latentDim = latentDim;
+        this.values = values;
+        this.probability = new double[latentDim];
+        this.teacher = new double[latentDim];
+        for (int k = 1; k <= latentDim; k++) {
+            probability[k - 1] = activity == Activity.CONSTANT ? pMax : pMax * Math.pow(k, -(1 + s));
+            teacher[k - 1] = Math.sqrt(Math.pow(k, -a) / probability[k - 1]);
+        }
+    }
+
+    @Override
+    public int latentDim() {
+        return latentDim;
+    }
+
+    /** λ_k = p_k·q_k = p_k. */
+    @Override
+    public double[] spectrum() {
+        return probability.clone();
+    }
+
+    @Override
+    public double[] teacher() {
+        return teacher.clone();
+    }
+
+    /** E[Σ_{k never active in P samples} w*_k² q_k] = Σ_k w*_k² (1 − p_k)^P. */
+    public double expectedUnseenMass(int samples) {
+        double mass = 0;
+        for (int k = 0; k < latentDim; k++) {
+            mass += teacher[k] * teacher[k] * Math.pow(1 - probability[k], samples);
+        }
+        return mass;
+    }
+
+    @Override
+    public SparseSample sample(Backend backend, int samples, DType dtype, long seed, int stream) {
+        HostSample host = sampleOnHost(samples, seed, stream);
+        SparseMatrix x = backend.upload(host.csr(), dtype);
+        try {
+            Matrix y = backend.upload(host.targets(), samples, 1, dtype);
+            return new SparseSample(backend, x, y, host.unseenMass());
+        } catch (RuntimeException e) {
+            x.close();
+            throw e;
+        }
+    }
+
+    /** The inputs as CSR, their targets, and Σ w*_k² over the coordinates no sample activated. */
+    public record HostSample(Csr csr, double[] targets, double unseenMass) {
+    }
+
+    public HostSample sampleOnHost(int samples, long seed, int stream) {
+        int[] rowStart = new int[samples + 1];
+        int[] columns = new int[Math.max(16, (int) Math.min(Integer.MAX_VALUE - 8, expectedNonZeros(samples) * 1.2 + 16))];
+        double[] vals = new double[columns.length];
+        double[] targets = new double[samples];
+        boolean[] seen = new boolean[latentDim];
+        int[] block = new int[4];
+        int nnz = 0;
+        for (int i = 0; i < samples; i++) {
+            double y = 0;
+            long base = (long) i * latentDim;
+            for (int k = 0; k < latentDim; k++) {
+                long e = base + k;
+                if (k == 0 || (e & 1) == 0) {
+                    Philox.block(seed, stream, Philox.TAG_UNIFORM_F64, e >>> 1, block);
+                }
+                int lane = (int) (e & 1);
+                double u = Philox.uniformF64(block[2 * lane], block[2 * lane + 1]);
+                if (u < probability[k]) {
+                    double z = Philox.normalF64(seed, stream, e);
+                    double v = values == Values.GAUSSIAN ? z : Math.copySign(1.0, z);
+                    if (nnz == columns.length) {
+                        columns = Arrays.copyOf(columns, Math.multiplyExact(columns.length, 2));
+                        vals = Arrays.copyOf(vals, columns.length);
+                    }
+                    columns[nnz] = k;
+                    vals[nnz++] = v;
+                    y += v * teacher[k];
+                    seen[k] = true;
+                }
+            }
+            targets[i] = y;
+            rowStart[i + 1] = nnz;
+        }
+        double unseen = 0;
+        for (int k = 0; k < latentDim; k++) {
+            if (!seen[k]) {
+                unseen += teacher[k] * teacher[k];
+            }
+        }
+        return new HostSample(new Csr(samples, latentDim, rowStart, Arrays.copyOf(columns, nnz), Arrays.copyOf(vals, nnz)),
+                targets, unseen);
+    }
+
+    private double expectedNonZeros(int samples) {
+        return Arrays.stream(probability).sum() * samples;
+    }
+
+    /** Sparse inputs on a backend, with the measured unseen mass of this draw. */
+    public record SparseSample(Backend backend, SparseMatrix x, Matrix targets, double unseenMass) implements Sample {
+        @Override
+        public Matrix features(Matrix projection, Activation activation) {
+            Matrix phi = backend.allocate(x.rows(), projection.rows(), x.dtype());
+            backend.featureMapSparse(1 / Math.sqrt(x.cols()), x, projection, activation, phi);
+            return phi;
+        }
+
+        @Override
+        public void close() {
+            targets.close();
+            x.close();
+        }
+    }
+}
