@@ -34,7 +34,10 @@ abstract class LatentFeaturesExperiment implements Experiment {
             Param.integer("N", 128, 1, "width: number of random features"),
             Param.integer("P", 256, 1, "training samples"),
             Param.integer("test", 1000, 1, "held-out samples for the test loss"),
-            Param.choice("trainer", "ridge", List.of("ridge", "gd"), "ridge regression, or full-batch gradient descent from w = 0"),
+            Param.real("noise", 0, 0, Double.POSITIVE_INFINITY, "label-noise standard deviation (train and test targets)"),
+            Param.choice("trainer", "ridge", List.of("ridge", "gd", "sgd"),
+                    "ridge regression; full-batch gradient descent from w = 0 on the P samples; or one-pass SGD on fresh batches"),
+            Param.integer("batch", 32, 1, "fresh samples per one-pass SGD step (sgd; P is then unused)"),
             Param.real("ridge", 1e-4, 0, Double.POSITIVE_INFINITY, "ridge: minimise (1/P)|Phi w - y|^2 + ridge |w|^2"),
             Param.longValue("steps", 1000, 0, "gradient-descent steps"),
             Param.real("eta_rel", 1.0, Double.MIN_VALUE, Double.POSITIVE_INFINITY,
@@ -82,6 +85,9 @@ abstract class LatentFeaturesExperiment implements Experiment {
 
     @Override
     public final Outcome run(Backend backend, DType dtype, Point point) {
+        if (point.stringValue("trainer").equals("sgd")) {
+            return runSgd(backend, dtype, point);
+        }
         LatentModel model = model(point);
         int m = model.latentDim();
         int n = point.intValue("N");
@@ -91,8 +97,9 @@ abstract class LatentFeaturesExperiment implements Experiment {
         boolean linear = activation == Activation.IDENTITY;
         long seed = point.seed();
         long dataSeed = point.longValue("data_seed") >= 0 ? point.longValue("data_seed") : seed;
-        try (LatentModel.Sample train = model.sample(backend, p, dtype, dataSeed, LatentModel.STREAM_TRAIN);
-             LatentModel.Sample test = model.sample(backend, testSize, dtype, dataSeed, LatentModel.STREAM_TEST);
+        double noise = point.doubleValue("noise");
+        try (LatentModel.Sample train = model.sample(backend, 0, p, dtype, dataSeed, LatentModel.STREAM_TRAIN, noise);
+             LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise);
              Matrix proj = model.projection(backend, n, dtype, seed);
              Matrix phi = train.features(proj, activation);
              Matrix testPhi = test.features(proj, activation);
@@ -114,8 +121,9 @@ abstract class LatentFeaturesExperiment implements Experiment {
                 values.putAll(common);
                 if (linear) {
                     // Our features are A x/√M, the theory's F x/√N: the same ridge path with λ = ridge·M/N.
+                    // The theory's error includes the noise variance; the population loss is the excess over it.
                     values.put("theory_loss", new DeterministicEquivalent(model.spectrum(), model.teacher())
-                            .predict(n, p, point.doubleValue("ridge") * m / n, 0).oneDraw());
+                            .predict(n, p, point.doubleValue("ridge") * m / n, noise * noise).oneDraw() - noise * noise);
                 }
                 rows.add(new Row(null, values));
             } else {
@@ -145,6 +153,72 @@ abstract class LatentFeaturesExperiment implements Experiment {
                     rows.add(new Row(step, values));
                     flops += 2.0 * testSize * n;
                 }
+            }
+            return new Outcome(rows, flops);
+        }
+    }
+
+    /**
+     * One-pass SGD: step t draws samples t·B … t·B + B − 1 of the training stream (never reused), maps them
+     * to features and takes one gradient step on them. The learning rate is eta, or eta_rel over
+     * λ_max of the held-out features' second moment (the population feature covariance estimate).
+     * train_loss is the loss of the batch drawn at that step, before the step.
+     */
+    private Outcome runSgd(Backend backend, DType dtype, Point point) {
+        LatentModel model = model(point);
+        int m = model.latentDim();
+        int n = point.intValue("N");
+        int batch = point.intValue("batch");
+        int testSize = point.intValue("test");
+        double noise = point.doubleValue("noise");
+        Activation activation = Activation.parse(point.stringValue("activation"));
+        boolean linear = activation == Activation.IDENTITY;
+        long seed = point.seed();
+        long dataSeed = point.longValue("data_seed") >= 0 ? point.longValue("data_seed") : seed;
+        try (LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise);
+             Matrix proj = model.projection(backend, n, dtype, seed);
+             Matrix testPhi = test.features(proj, activation);
+             Matrix w = backend.allocate(n, 1, dtype);
+             Matrix testPrediction = backend.allocate(testSize, 1, dtype)) {
+            double lambdaMax = backend.lambdaMax(testPhi, LambdaMaxOptions.defaults(seed));
+            double eta = point.doubleValue("eta") > 0 ? point.doubleValue("eta") : point.doubleValue("eta_rel") / lambdaMax;
+            double flops = 2.0 * m * n * testSize + 4.0 * testSize * n * 50;
+            Losses losses = new Losses(backend, model, proj, testPhi, test.targets(), testPhi, test.targets(), w,
+                    testPrediction, testPrediction, linear);
+            Map<String, Object> common = new HashMap<>(Map.of("lambda_max", lambdaMax, "eta_used", eta));
+            long[] at = GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt();
+            List<Row> rows = new ArrayList<>();
+            double initial = Double.NaN;
+            double batchLoss = Double.NaN;
+            long divergedStep = -1;
+            long done = 0;
+            for (long step : at) {
+                for (; done < step && divergedStep < 0; done++) {
+                    try (LatentModel.Sample fresh = model.sample(backend, done * batch, batch, dtype, dataSeed,
+                            LatentModel.STREAM_TRAIN, noise);
+                         Matrix phi = fresh.features(proj, activation)) {
+                        GdResult r = backend.gradientDescent(phi, fresh.targets(), w, new double[] {eta},
+                                new GdOptions(1, new long[] {0}, GdOptions.DEFAULT_DIVERGENCE_FACTOR));
+                        batchLoss = r.losses()[0][0];
+                        if (r.diverged(0)) {
+                            divergedStep = done;
+                        }
+                    }
+                    flops += 2.0 * batch * n * m + 4.0 * batch * n;
+                }
+                Map<String, Object> values = divergedStep >= 0 ? losses.nan() : losses.measure(batchLoss);
+                double testLoss = (double) values.get("test_loss");
+                if (step == 0) {
+                    initial = testLoss;
+                } else if (divergedStep < 0 && (!Double.isFinite(testLoss) || testLoss > GdOptions.DEFAULT_DIVERGENCE_FACTOR * initial)) {
+                    divergedStep = step;
+                    values = losses.nan();
+                }
+                values.putAll(common);
+                values.put("diverged", divergedStep >= 0);
+                values.put("diverged_step", divergedStep >= 0 ? divergedStep : null);
+                rows.add(new Row(step, values));
+                flops += 2.0 * testSize * n;
             }
             return new Outcome(rows, flops);
         }

@@ -25,8 +25,22 @@ public interface LatentModel {
     /** w*_k (a copy). */
     double[] teacher();
 
-    /** Draws {@code samples} inputs and their targets on the backend. */
-    Sample sample(Backend backend, int samples, DType dtype, long seed, int stream);
+    /** Noise of the targets of stream s comes from stream s + NOISE_STREAM_OFFSET. */
+    int NOISE_STREAM_OFFSET = 16;
+
+    /**
+     * Draws samples {@code first} … {@code first + samples − 1} of a stream and their targets
+     * y = x·w* + σ·ε on the backend. Sample i is the same whatever {@code first} and {@code samples}
+     * are, so training sets are nested and one-pass SGD can walk along a stream.
+     *
+     * @param noise σ, the standard deviation of the label noise ε ~ N(0, 1)
+     */
+    Sample sample(Backend backend, long first, int samples, DType dtype, long seed, int stream, double noise);
+
+    /** The first {@code samples} of a stream, without label noise. */
+    default Sample sample(Backend backend, int samples, DType dtype, long seed, int stream) {
+        return sample(backend, 0, samples, dtype, seed, stream, 0);
+    }
 
     /** Inputs and targets owned by a backend. */
     interface Sample extends AutoCloseable {

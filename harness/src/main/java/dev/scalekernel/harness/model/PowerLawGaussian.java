@@ -62,18 +62,21 @@ public final class PowerLawGaussian implements LatentModel {
     }
 
     @Override
-    public Sample sample(Backend backend, int samples, DType dtype, long seed, int stream) {
+    public Sample sample(Backend backend, long first, int samples, DType dtype, long seed, int stream, double noise) {
         Matrix x = backend.allocate(samples, latentDim, dtype);
         Matrix y = null;
         try (Matrix w = backend.upload(teacher, latentDim, 1, dtype)) {
-            backend.fillGaussian(x, RandomStream.of(seed, stream), 0, 1);
+            backend.fillGaussian(x, new RandomStream(seed, stream, Math.multiplyExact(first, latentDim)), 0, 1);
             double[] sqrt = new double[latentDim];
             for (int k = 0; k < latentDim; k++) {
                 sqrt[k] = Math.sqrt(spectrum[k]);
             }
             backend.scaleColumns(x, sqrt);
             y = backend.allocate(samples, 1, dtype);
-            backend.gemv(false, 1, x, w, 0, y);
+            if (noise > 0) { // y = σ·ε, then y += X w*
+                backend.fillGaussian(y, new RandomStream(seed, stream + NOISE_STREAM_OFFSET, first), 0, noise);
+            }
+            backend.gemv(false, 1, x, w, noise > 0 ? 1 : 0, y);
         } catch (RuntimeException e) {
             x.close();
             if (y != null) {

@@ -83,8 +83,8 @@ public final class SparseLatents implements LatentModel {
     }
 
     @Override
-    public SparseSample sample(Backend backend, int samples, DType dtype, long seed, int stream) {
-        HostSample host = sampleOnHost(samples, seed, stream);
+    public SparseSample sample(Backend backend, long first, int samples, DType dtype, long seed, int stream, double noise) {
+        HostSample host = sampleOnHost(first, samples, seed, stream, noise);
         SparseMatrix x = backend.upload(host.csr(), dtype);
         try {
             Matrix y = backend.upload(host.targets(), samples, 1, dtype);
@@ -99,7 +99,13 @@ public final class SparseLatents implements LatentModel {
     public record HostSample(Csr csr, double[] targets, double unseenMass) {
     }
 
+    /** The first {@code samples} of a stream, without noise. */
     public HostSample sampleOnHost(int samples, long seed, int stream) {
+        return sampleOnHost(0, samples, seed, stream, 0);
+    }
+
+    /** Samples first … first + samples − 1 of a stream; targets get σ·ε from the noise stream. */
+    public HostSample sampleOnHost(long first, int samples, long seed, int stream, double noise) {
         int[] rowStart = new int[samples + 1];
         int[] columns = new int[Math.max(16, (int) Math.min(Integer.MAX_VALUE - 8, expectedNonZeros(samples) * 1.2 + 16))];
         double[] vals = new double[columns.length];
@@ -109,7 +115,7 @@ public final class SparseLatents implements LatentModel {
         int nnz = 0;
         for (int i = 0; i < samples; i++) {
             double y = 0;
-            long base = (long) i * latentDim;
+            long base = Math.multiplyExact(first + i, latentDim);
             for (int k = 0; k < latentDim; k++) {
                 long e = base + k;
                 if (k == 0 || (e & 1) == 0) {
@@ -130,7 +136,7 @@ public final class SparseLatents implements LatentModel {
                     seen[k] = true;
                 }
             }
-            targets[i] = y;
+            targets[i] = noise > 0 ? y + noise * Philox.normalF64(seed, stream + NOISE_STREAM_OFFSET, first + i) : y;
             rowStart[i + 1] = nnz;
         }
         double unseen = 0;
