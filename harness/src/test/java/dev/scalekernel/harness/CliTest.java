@@ -134,7 +134,7 @@ class CliTest {
         "run smoke --set N=log:100:10:2    | a log range needs 0 < from <= to",
         "run smoke --threads -1            | --threads = -1 is invalid",
         "run smoke --set a=0.5             | parameter a = '0.5' is invalid; expected a number in",
-        "run smoke --set trainer=sgd       | expected one of ridge, gd",
+        "run smoke --set trainer=adam      | expected one of ridge, gd, sgd",
         "export . --format csv --to x.csv  | no results in '.'",
     })
     void userErrorsAreOneLineAndExitTwo(String args, String message) {
