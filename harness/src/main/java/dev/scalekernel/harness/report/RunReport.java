@@ -62,9 +62,11 @@ public final class RunReport {
             provenance(s, md);
             md.append("## Spec\n\n```yaml\n").append(specText).append("```\n\n");
 
+            java.util.Set<String> columns = columns(s);
             List<Param> varying = new ArrayList<>();
             for (Param p : experiment.params()) {
-                if (count(s, "SELECT count(DISTINCT " + q(p.name()) + ") FROM results") > 1) {
+                // Runs written by an older version may lack parameters added since.
+                if (columns.contains(p.name()) && count(s, "SELECT count(DISTINCT " + q(p.name()) + ") FROM results") > 1) {
                     varying.add(p);
                 }
             }
@@ -73,16 +75,25 @@ public final class RunReport {
             Files.createDirectories(directory.resolve("plots"));
             md.append("## Fits and plots\n\n");
             md.append("Exponents are least-squares slopes of log(loss) against log(axis) over all points of a series, ")
-                    .append("with 95% confidence intervals; error bars are standard errors over seeds.\n\n");
+                    .append("with the regression's 95% interval and a percentile bootstrap over seeds (1000 resamples); ")
+                    .append("Huber down-weights outlying points; the broken power law fits two exponents on either side of ")
+                    .append("the best break (under- and over-parameterised branches); error bars are standard errors over seeds; ")
+                    .append("dotted lines are theory where the model has one.\n\n");
             for (Param axis : varying) {
                 if (axis.kind() != Param.Kind.CHOICE) {
-                    axisPlot(directory, md, axis, varying, cells);
+                    axisPlot(directory, md, s, axis, varying, cells);
                 }
             }
             trajectoryPlot(directory, md, s, varying);
-            Instability.section(directory, md, s, varying);
-            Frontier.section(directory, md, s, varying);
-            FeatureVariance.section(directory, md, s, varying);
+            if (columns.containsAll(List.of("trainer", "eta", "eta_used", "diverged", "lambda_max"))) {
+                Instability.section(directory, md, s, varying);
+            }
+            if (columns.containsAll(List.of("N", "P", "diverged"))) {
+                Frontier.section(directory, md, s, varying);
+            }
+            if (columns.contains("data_seed")) {
+                FeatureVariance.section(directory, md, s, varying);
+            }
             return save(directory, md);
         } catch (SQLException e) {
             throw new IllegalStateException("reading the results of " + directory + ": " + e.getMessage(), e);
@@ -124,6 +135,7 @@ public final class RunReport {
 
     /** Last recorded row of every point, averaged over seeds per grid point. */
     private static List<Cell> finalCells(Statement s, List<Param> varying) throws SQLException {
+        java.util.Set<String> columns = columns(s);
         String keys = varying.stream().map(p -> q(p.name())).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("WITH last AS (SELECT * FROM results r WHERE step IS NULL OR step = "
                 + "(SELECT max(step) FROM results r2 WHERE r2.point_id = r.point_id)) SELECT ");
@@ -131,7 +143,8 @@ public final class RunReport {
             sql.append(keys).append(", ");
         }
         for (String l : LOSSES) {
-            sql.append("avg(").append(l).append("), stddev_samp(").append(l).append(") / sqrt(count(").append(l).append(")), ");
+            String c = columns.contains(l) ? l : "NULL::DOUBLE";
+            sql.append("avg(").append(c).append("), stddev_samp(").append(c).append(") / sqrt(count(").append(c).append(")), ");
         }
         sql.append("count(*) FROM last");
         if (!keys.isEmpty()) {
@@ -178,8 +191,36 @@ public final class RunReport {
         md.append('\n');
     }
 
-    private static void axisPlot(Path dir, StringBuilder md, Param axis, List<Param> varying, List<Cell> cells) throws IOException {
+    /** Final value of a loss per grid point and seed: key (the varying values joined) → seed → value. */
+    private static Map<String, Map<Long, Double>> perSeed(Statement s, List<Param> varying, String loss) throws SQLException {
+        String keys = varying.stream().map(p -> q(p.name())).collect(Collectors.joining(", "));
+        Map<String, Map<Long, Double>> out = new LinkedHashMap<>();
+        try (ResultSet rs = s.executeQuery("WITH last AS (SELECT * FROM results r WHERE step IS NULL OR step = "
+                + "(SELECT max(step) FROM results r2 WHERE r2.point_id = r.point_id)) SELECT "
+                + (keys.isEmpty() ? "" : keys + ", ") + "seed, " + q(loss) + " FROM last")) {
+            while (rs.next()) {
+                StringBuilder key = new StringBuilder();
+                for (int i = 0; i < varying.size(); i++) {
+                    key.append(rs.getObject(i + 1)).append('|');
+                }
+                out.computeIfAbsent(key.toString(), k -> new java.util.TreeMap<>()).put(rs.getLong(varying.size() + 1),
+                        rs.getDouble(varying.size() + 2));
+            }
+        }
+        return out;
+    }
+
+    private static String key(Cell c) {
+        StringBuilder key = new StringBuilder();
+        c.key().values().forEach(v -> key.append(v).append('|'));
+        return key.toString();
+    }
+
+    private static void axisPlot(Path dir, StringBuilder md, Statement st, Param axis, List<Param> varying, List<Cell> cells)
+            throws IOException, SQLException {
         String loss = cells.stream().allMatch(c -> c.meanAndError().get("population_loss") != null) ? "population_loss" : "test_loss";
+        Map<String, Map<Long, Double>> seeds = perSeed(st, varying, loss);
+        List<Long> seedIds = seeds.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
         Map<String, List<Cell>> series = new LinkedHashMap<>();
         for (Cell c : cells) {
             String label = c.key().entrySet().stream().filter(e -> !e.getKey().equals(axis.name()))
@@ -188,14 +229,16 @@ public final class RunReport {
         }
         XYChart chart = chart(loss + " vs " + axis.name(), axis.name(), loss);
         md.append("### ").append(loss).append(" vs ").append(axis.name())
-                .append("\n\n| series | exponent (95% CI) | theory exponent | peak (").append(axis.name())
-                .append(", loss) | points |\n|---|---|---|---|---|\n");
+                .append("\n\n| series | exponent (95% CI) | bootstrap 95% CI over seeds | Huber | broken power law (left, right @ break) ")
+                .append("| theory exponent | peak (").append(axis.name())
+                .append(", loss) | points |\n|---|---|---|---|---|---|---|---|\n");
         int n = 0;
         for (Map.Entry<String, List<Cell>> e : series.entrySet()) {
             if (n++ >= MAX_SERIES) {
                 break;
             }
-            double[] x = e.getValue().stream().mapToDouble(c -> ((Number) c.key().get(axis.name())).doubleValue()).toArray();
+            double[] x = e.getValue().stream().mapToDouble(c -> c.key().get(axis.name()) instanceof Number v ? v.doubleValue()
+                    : Double.NaN).toArray();
             double[] y = e.getValue().stream().mapToDouble(c -> c.meanAndError().get(loss)[0]).toArray();
             double[] err = e.getValue().stream().mapToDouble(c -> c.meanAndError().get(loss)[1]).toArray();
             XYSeries data = addSeries(chart, n - 1, e.getKey(), x, y, err);
@@ -212,7 +255,20 @@ public final class RunReport {
                 peak = y[i] > y[peak] ? i : peak;
             }
             boolean interior = peak > 0 && peak < y.length - 1;
+            double[][] bySeed = new double[x.length][seedIds.size()];
+            for (int i = 0; i < x.length; i++) {
+                Map<Long, Double> m = seeds.getOrDefault(key(e.getValue().get(i)), Map.of());
+                for (int j = 0; j < seedIds.size(); j++) {
+                    bySeed[i][j] = m.getOrDefault(seedIds.get(j), Double.NaN);
+                }
+            }
+            double[] boot = seedIds.size() >= 2 && fit != null ? PowerLawFit.bootstrap(x, bySeed, 1000, 1) : null;
+            double huber = PowerLawFit.huberSlope(x, y);
+            double[] broken = PowerLawFit.broken(x, y);
             md.append("| ").append(e.getKey()).append(" | ").append(fit == null ? "(fewer than 3 points)" : fit.toString())
+                    .append(" | ").append(boot == null ? "" : String.format("[%.3f, %.3f]", boot[0], boot[1]))
+                    .append(" | ").append(Double.isNaN(huber) ? "" : String.format("%.3f", huber))
+                    .append(" | ").append(broken == null ? "" : String.format("%.3f, %.3f @ %s", broken[0], broken[1], fmt(broken[2])))
                     .append(" | ").append(theoryFit == null ? "" : String.format("%.3f", theoryFit.slope()))
                     .append(" | ").append(interior ? String.format("%s, %.4g", fmt(x[peak]), y[peak]) : "none inside the range")
                     .append(" | ").append(x.length).append(" |\n");
@@ -324,6 +380,16 @@ public final class RunReport {
         Path file = dir.resolve(FILE);
         Files.writeString(file, md.toString());
         return file;
+    }
+
+    static java.util.Set<String> columns(Statement s) throws SQLException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        try (ResultSet rs = s.executeQuery("SELECT column_name FROM information_schema.columns WHERE table_name = 'results'")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
     }
 
     static long count(Statement s, String sql) throws SQLException {
