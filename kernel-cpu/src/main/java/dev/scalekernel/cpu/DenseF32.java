@@ -1,0 +1,563 @@
+package dev.scalekernel.cpu;
+
+import dev.scalekernel.api.Activation;
+import dev.scalekernel.api.GdOptions;
+import dev.scalekernel.api.GdResult;
+import dev.scalekernel.api.LambdaMaxOptions;
+import dev.scalekernel.api.host.HostSparseMatrix;
+import dev.scalekernel.api.reference.Lanczos;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The fp32 kernels that stream over rows rather than block for the cache: GEMV, the fused
+ * residual/gradient pass of gradient descent, the Lanczos operator, the CSR feature map,
+ * column scaling and the reductions. The fp64 twin {@link DenseF64} is this file with float
+ * replaced by double.
+ *
+ * <p>Thread-count independence: row-parallel passes split rows into blocks whose size depends
+ * only on the shape; passes that reduce over rows keep one partial per block and add the partials
+ * in block order; lanes of a vector accumulator are added in lane order ({@link #sumLanes}), never
+ * with {@code reduceLanes(ADD)}, whose order differs between the interpreter and C2.
+ */
+final class DenseF32 {
+    private static final VectorSpecies<Float> S = Species.F32;
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+    private static final long BYTES = Float.BYTES;
+
+    /**
+     * Most blocks (hence partial vectors) of a reduction over rows: bounds their memory at
+     * 64·N while still giving a handful of threads enough blocks to balance.
+     */
+    private static final int MAX_PARTIALS = 64;
+    /** Fewest rows per block of a row pass: below this, handing a task out costs more than its rows. */
+    private static final int MIN_ROWS = 32;
+    /** Elements per task of flat passes (dot, norm, error): ~64 KiB of fp32, a few µs of streaming. */
+    private static final int CHUNK = 1 << 14;
+    /** Side of the tiles in which F is transposed for the CSR map: two 64×64 fp32 tiles fit L1. */
+    private static final int TRANSPOSE_TILE = 64;
+
+    private DenseF32() {
+    }
+
+    // ---- vector primitives ---------------------------------------------------------------
+
+    /** Σ_i a[i]·x[i] over a run of n elements of a segment (from byte {@code at}) and an array. */
+    static float dot(boolean fma, MemorySegment a, long at, float[] x, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector va = FloatVector.fromMemorySegment(S, a, at + i * BYTES, NATIVE);
+            acc = GemmF32.madd(fma, va, FloatVector.fromArray(S, x, i), acc);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector va = FloatVector.fromMemorySegment(S, a, at + i * BYTES, NATIVE, m);
+            acc = GemmF32.madd(fma, va, FloatVector.fromArray(S, x, i, m), acc);
+        }
+        return sumLanes(acc);
+    }
+
+    /** y[i] += alpha·a[i] over a run of n elements of a segment (from byte {@code at}). */
+    static void axpy(boolean fma, float alpha, MemorySegment a, long at, float[] y, int n) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector row = FloatVector.fromMemorySegment(S, a, at + i * BYTES, NATIVE);
+            GemmF32.madd(fma, row, va, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector row = FloatVector.fromMemorySegment(S, a, at + i * BYTES, NATIVE, m);
+            GemmF32.madd(fma, row, va, FloatVector.fromArray(S, y, i, m)).intoArray(y, i, m);
+        }
+    }
+
+    /** The lanes of v added first to last: the same bits in the interpreter and in C2 code. */
+    static float sumLanes(FloatVector v) {
+        float s = 0;
+        for (float x : v.toArray()) {
+            s += x;
+        }
+        return s;
+    }
+
+    private static int rowsPerBlock(int rows) {
+        return Math.max(MIN_ROWS, GemmF32.ceilDiv(rows, MAX_PARTIALS));
+    }
+
+    private static int chunks(long size) {
+        return Math.toIntExact((size + CHUNK - 1) / CHUNK);
+    }
+
+    private static float[] load(MemorySegment m, int n) {
+        float[] v = new float[n];
+        MemorySegment.copy(m, E, 0, v, 0, n);
+        return v;
+    }
+
+    /** Σ_t parts[t] in t order, parts all of length n. */
+    private static float[] addInOrder(float[][] parts, int n) {
+        float[] sum = new float[n];
+        for (float[] part : parts) {
+            int bound = S.loopBound(n);
+            int i = 0;
+            for (; i < bound; i += L) {
+                FloatVector.fromArray(S, sum, i).add(FloatVector.fromArray(S, part, i)).intoArray(sum, i);
+            }
+            for (; i < n; i++) {
+                sum[i] += part[i];
+            }
+        }
+        return sum;
+    }
+
+    /** Σ_i coef[i]·A_i over the rows of A (rows×cols), as a fixed-order sum of per-block partials. */
+    private static float[] weightedRowSum(Compute cx, MemorySegment a, int rows, int cols, float[] coef) {
+        int per = rowsPerBlock(rows);
+        float[][] partial = new float[GemmF32.ceilDiv(rows, per)][];
+        cx.pool().run(partial.length, (w, t) -> {
+            float[] acc = new float[cols];
+            for (int i = t * per; i < Math.min(rows, (t + 1) * per); i++) {
+                axpy(cx.fma(), coef[i], a, (long) i * cols * BYTES, acc, cols);
+            }
+            partial[t] = acc;
+        });
+        return addInOrder(partial, cols);
+    }
+
+    // ---- GEMV ----------------------------------------------------------------------------
+
+    /**
+     * y = α·op(A)·x + β·y with A rows×cols, x and y columns; y not read when β = 0.
+     * No transpose: one dot product per row, rows split into blocks. Transposed: a weighted sum
+     * of the rows of A, per-block partials added in block order. Modifies y.
+     */
+    static void gemv(Compute cx, boolean trans, float alpha, MemorySegment a, int rows, int cols, MemorySegment x,
+                     float beta, MemorySegment y) {
+        int m = trans ? cols : rows;
+        int k = trans ? rows : cols;
+        float[] xv = load(x, k);
+        if (!trans) {
+            int per = rowsPerBlock(rows);
+            cx.pool().run(GemmF32.ceilDiv(rows, per), (w, t) -> {
+                for (int i = t * per; i < Math.min(rows, (t + 1) * per); i++) {
+                    float d = dot(cx.fma(), a, (long) i * cols * BYTES, xv, cols);
+                    y.setAtIndex(E, i, beta == 0 ? alpha * d : alpha * d + beta * y.getAtIndex(E, i));
+                }
+            });
+        } else {
+            float[] sum = weightedRowSum(cx, a, rows, cols, xv);
+            for (int j = 0; j < m; j++) {
+                y.setAtIndex(E, j, beta == 0 ? alpha * sum[j] : alpha * sum[j] + beta * y.getAtIndex(E, j));
+            }
+        }
+    }
+
+    // ---- gradient descent ----------------------------------------------------------------
+
+    /**
+     * Rows [r0, r1) of Φ (N columns), for each right-hand side j with active[j]: r_ij = Φ_i·w_j − y_ij
+     * (y null means 0; yCols = 1 shares one target), loss[j] = Σ r_ij², and, unless grad is null,
+     * grad[j] += Σ r_ij·Φ_i. Row i is read from memory once and stays in L1 for its 2k products.
+     */
+    private static void residualPass(boolean fma, MemorySegment phi, int n, int r0, int r1, float[][] w,
+                                     boolean[] active, MemorySegment y, int yCols, float[][] grad, double[] loss) {
+        Arrays.fill(loss, 0);
+        for (int i = r0; i < r1; i++) {
+            long at = (long) i * n * BYTES;
+            for (int j = 0; j < w.length; j++) {
+                if (active[j]) {
+                    float target = y == null ? 0 : y.getAtIndex(E, (long) i * yCols + (yCols == 1 ? 0 : j));
+                    float r = dot(fma, phi, at, w[j], n) - target;
+                    loss[j] += (double) r * r;
+                    if (grad != null) {
+                        axpy(fma, r, phi, at, grad[j], n);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Full-batch GD on (1/P)‖ΦW − Y‖² (see {@code Backend.gradientDescent}); Φ is P×N, y P×yCols
+     * (yCols = k, or 1 shared), w N×k modified in place. Each step is one pass over Φ: every row
+     * block computes its residuals, losses and gradient contributions for all k right-hand sides
+     * while its rows are in cache, into per-block partials added in block order. (Two GEMMs per
+     * step, R = ΦW − Y and G = ΦᵀR, measured 17× slower per step for k = 4 at 4096×1024: each
+     * re-packs all of Φ for a product only k columns wide.) Diverged right-hand sides are skipped.
+     */
+    static GdResult gradientDescent(Compute cx, MemorySegment phi, int rows, int n, MemorySegment y, int yCols,
+                                    MemorySegment w, int k, double[] eta, GdOptions options) {
+        GdTrace trace = new GdTrace(k, options);
+        float[][] wv = new float[k][n];
+        for (int l = 0; l < n; l++) {
+            for (int j = 0; j < k; j++) {
+                wv[j][l] = w.getAtIndex(E, (long) l * k + j);
+            }
+        }
+        boolean[] active = new boolean[k];
+        Arrays.fill(active, true);
+        int per = rowsPerBlock(rows);
+        int blocks = GemmF32.ceilDiv(rows, per);
+        float[][][] grads = new float[blocks][k][n];
+        double[][] losses = new double[blocks][k];
+        for (long t = 0; ; t++) {
+            boolean last = t == options.steps();
+            cx.pool().run(blocks, (worker, b) -> {
+                float[][] g = last ? null : grads[b];
+                if (g != null) {
+                    for (float[] gj : g) {
+                        Arrays.fill(gj, 0);
+                    }
+                }
+                residualPass(cx.fma(), phi, n, b * per, Math.min(rows, (b + 1) * per), wv, active, y, yCols, g,
+                        losses[b]);
+            });
+            for (int j = 0; j < k; j++) {
+                if (active[j]) {
+                    double loss = 0;
+                    for (double[] part : losses) {
+                        loss += part[j];
+                    }
+                    active[j] = trace.observe(j, t, loss / rows);
+                }
+            }
+            if (!trace.anyActive() || last) {
+                break;
+            }
+            for (int j = 0; j < k; j++) {
+                if (active[j]) {
+                    float[][] parts = new float[blocks][];
+                    for (int b = 0; b < blocks; b++) {
+                        parts[b] = grads[b][j];
+                    }
+                    step(cx.fma(), (float) (eta[j] / rows), addInOrder(parts, n), wv[j]);
+                }
+            }
+        }
+        for (int l = 0; l < n; l++) {
+            for (int j = 0; j < k; j++) {
+                w.setAtIndex(E, (long) l * k + j, wv[j][l]);
+            }
+        }
+        return trace.result();
+    }
+
+    /** w ← w − step·g. */
+    private static void step(boolean fma, float step, float[] g, float[] w) {
+        FloatVector minusStep = FloatVector.broadcast(S, -step);
+        int n = w.length;
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            GemmF32.madd(fma, FloatVector.fromArray(S, g, i), minusStep, FloatVector.fromArray(S, w, i))
+                    .intoArray(w, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            GemmF32.madd(fma, FloatVector.fromArray(S, g, i, m), minusStep, FloatVector.fromArray(S, w, i, m))
+                    .intoArray(w, i, m);
+        }
+    }
+
+    // ---- λ_max ---------------------------------------------------------------------------
+
+    /**
+     * λ_max(ΦᵀΦ/P) by {@link Lanczos} in the smaller dimension, the operator applied in fp32:
+     * N ≤ P: v ↦ Φᵀ(Φv)/P in one pass over Φ per step (the GD pass with y = 0);
+     * P &lt; N: v ↦ Φ(Φᵀv)/P as a weighted row sum, then one dot product per row.
+     */
+    static double lambdaMax(Compute cx, MemorySegment phi, int rows, int cols, LambdaMaxOptions options) {
+        boolean featureSide = cols <= rows;
+        int dim = featureSide ? cols : rows;
+        float[] v = new float[dim];
+        int per = rowsPerBlock(rows);
+        int blocks = GemmF32.ceilDiv(rows, per);
+        float[][] grads = featureSide ? new float[blocks][cols] : null;
+        float[][] vs = {v};
+        boolean[] active = {true};
+        return Lanczos.largestEigenvalue(dim, options, (in, out) -> {
+            for (int i = 0; i < dim; i++) {
+                v[i] = (float) in[i];
+            }
+            if (featureSide) {
+                cx.pool().run(blocks, (worker, b) -> {
+                    Arrays.fill(grads[b], 0);
+                    residualPass(cx.fma(), phi, cols, b * per, Math.min(rows, (b + 1) * per), vs, active, null, 1,
+                            new float[][] {grads[b]}, new double[1]);
+                });
+                float[] sum = addInOrder(grads, cols);
+                for (int j = 0; j < cols; j++) {
+                    out[j] = (double) sum[j] / rows;
+                }
+            } else {
+                float[] tmp = weightedRowSum(cx, phi, rows, cols, v);
+                cx.pool().run(blocks, (worker, b) -> {
+                    for (int i = b * per; i < Math.min(rows, (b + 1) * per); i++) {
+                        out[i] = (double) dot(cx.fma(), phi, (long) i * cols * BYTES, tmp, cols) / rows;
+                    }
+                });
+            }
+        });
+    }
+
+    // ---- feature maps and element-wise ---------------------------------------------------
+
+    /**
+     * Φ = σ(s·X Fᵀ) with X a P×M CSR matrix and F N×M: F is transposed once into an M×N scratch,
+     * so that each non-zero x_ik adds x_ik·Fᵀ[k,:] (one contiguous row) into output row i; then
+     * the row is scaled and activated while in cache. Rows are split into blocks. Modifies out.
+     */
+    static void featureMapSparse(Compute cx, float scale, HostSparseMatrix x, MemorySegment f, int n,
+                                 Activation act, MemorySegment out) {
+        int m = x.cols();
+        int[] start = x.rowStart();
+        int[] columns = x.columns();
+        double[] values = x.values();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment ft = arena.allocate(Math.max(1, (long) m * n * BYTES), 64);
+            cx.pool().run(GemmF32.ceilDiv(m, TRANSPOSE_TILE), (w, t) -> {
+                int c0 = t * TRANSPOSE_TILE;
+                int c1 = Math.min(m, c0 + TRANSPOSE_TILE);
+                for (int j0 = 0; j0 < n; j0 += TRANSPOSE_TILE) {
+                    for (int c = c0; c < c1; c++) {
+                        for (int j = j0; j < Math.min(n, j0 + TRANSPOSE_TILE); j++) {
+                            ft.setAtIndex(E, (long) c * n + j, f.getAtIndex(E, (long) j * m + c));
+                        }
+                    }
+                }
+            });
+            int per = rowsPerBlock(x.rows());
+            cx.pool().run(GemmF32.ceilDiv(x.rows(), per), (w, t) -> {
+                float[] acc = new float[n];
+                for (int i = t * per; i < Math.min(x.rows(), (t + 1) * per); i++) {
+                    Arrays.fill(acc, 0);
+                    for (int q = start[i]; q < start[i + 1]; q++) {
+                        axpy(cx.fma(), (float) values[q], ft, (long) columns[q] * n * BYTES, acc, n);
+                    }
+                    scaleActivate(acc, n, scale, act);
+                    MemorySegment.copy(acc, 0, out, E, (long) i * n * BYTES, n);
+                }
+            });
+        }
+    }
+
+    /** v[0..n) ← σ(s·v). */
+    private static void scaleActivate(float[] v, int n, float scale, Activation act) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector z = FloatVector.fromArray(S, v, i).mul(scale);
+            (act == Activation.RELU ? GemmF32.relu(z) : z).intoArray(v, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector z = FloatVector.fromArray(S, v, i, m).mul(scale);
+            (act == Activation.RELU ? GemmF32.relu(z) : z).intoArray(v, i, m);
+        }
+        if (act == Activation.TANH || act == Activation.ERF) {
+            for (int j = 0; j < n; j++) {
+                v[j] = (float) act.apply(v[j]);
+            }
+        }
+    }
+
+    /** a[i][j] ← factors[j]·a[i][j] for a rows×cols matrix, rows split into blocks. Modifies a. */
+    static void scaleColumns(Compute cx, MemorySegment a, int rows, int cols, double[] factors) {
+        float[] fv = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            fv[j] = (float) factors[j];
+        }
+        int per = rowsPerBlock(rows);
+        cx.pool().run(GemmF32.ceilDiv(rows, per), (w, t) -> {
+            for (int i = t * per; i < Math.min(rows, (t + 1) * per); i++) {
+                long at = (long) i * cols * BYTES;
+                int bound = S.loopBound(cols);
+                int j = 0;
+                for (; j < bound; j += L) {
+                    FloatVector.fromMemorySegment(S, a, at + j * BYTES, NATIVE).mul(FloatVector.fromArray(S, fv, j))
+                            .intoMemorySegment(a, at + j * BYTES, NATIVE);
+                }
+                if (j < cols) {
+                    VectorMask<Float> m = S.indexInRange(j, cols);
+                    FloatVector.fromMemorySegment(S, a, at + j * BYTES, NATIVE, m)
+                            .mul(FloatVector.fromArray(S, fv, j, m))
+                            .intoMemorySegment(a, at + j * BYTES, NATIVE, m);
+                }
+            }
+        });
+    }
+
+    // ---- reductions ----------------------------------------------------------------------
+
+    /** Σ a_i·b_i over two segments of {@code size} elements: chunk sums in fp32, chunks added in order in double. */
+    static double dot(Compute cx, MemorySegment a, MemorySegment b, long size) {
+        double[] partial = new double[chunks(size)];
+        cx.pool().run(partial.length, (w, t) -> {
+            long i0 = (long) t * CHUNK;
+            int n = (int) Math.min(CHUNK, size - i0);
+            FloatVector acc = FloatVector.zero(S);
+            int bound = S.loopBound(n);
+            int i = 0;
+            for (; i < bound; i += L) {
+                long at = (i0 + i) * BYTES;
+                acc = GemmF32.madd(cx.fma(), FloatVector.fromMemorySegment(S, a, at, NATIVE),
+                        FloatVector.fromMemorySegment(S, b, at, NATIVE), acc);
+            }
+            if (i < n) {
+                VectorMask<Float> m = S.indexInRange(i, n);
+                long at = (i0 + i) * BYTES;
+                acc = GemmF32.madd(cx.fma(), FloatVector.fromMemorySegment(S, a, at, NATIVE, m),
+                        FloatVector.fromMemorySegment(S, b, at, NATIVE, m), acc);
+            }
+            partial[t] = sumLanes(acc);
+        });
+        return sumInOrder(partial);
+    }
+
+    /**
+     * Frobenius norm without overflow or underflow: a first pass finds max|a_i| = 2^e·f, a second
+     * sums (a_i·2^-e)², exact scalings by a power of two, so every term is at most 4.
+     */
+    static double norm(Compute cx, MemorySegment a, long size) {
+        float[] maxima = new float[chunks(size)];
+        cx.pool().run(maxima.length, (w, t) -> {
+            long i0 = (long) t * CHUNK;
+            int n = (int) Math.min(CHUNK, size - i0);
+            FloatVector max = FloatVector.zero(S);
+            int bound = S.loopBound(n);
+            int i = 0;
+            for (; i < bound; i += L) {
+                max = max.max(FloatVector.fromMemorySegment(S, a, (i0 + i) * BYTES, NATIVE).abs());
+            }
+            if (i < n) {
+                VectorMask<Float> m = S.indexInRange(i, n);
+                max = max.max(FloatVector.fromMemorySegment(S, a, (i0 + i) * BYTES, NATIVE, m).abs());
+            }
+            maxima[t] = max.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        });
+        float max = 0;
+        for (float v : maxima) {
+            max = Math.max(max, v);
+        }
+        if (max == 0 || !Float.isFinite(max)) {
+            return max;
+        }
+        int exponent = Math.getExponent(max);
+        float down = Math.scalb(1.0f, -exponent);
+        double[] partial = new double[maxima.length];
+        cx.pool().run(partial.length, (w, t) -> {
+            long i0 = (long) t * CHUNK;
+            int n = (int) Math.min(CHUNK, size - i0);
+            FloatVector acc = FloatVector.zero(S);
+            int bound = S.loopBound(n);
+            int i = 0;
+            for (; i < bound; i += L) {
+                FloatVector v = FloatVector.fromMemorySegment(S, a, (i0 + i) * BYTES, NATIVE).mul(down);
+                acc = GemmF32.madd(cx.fma(), v, v, acc);
+            }
+            if (i < n) {
+                VectorMask<Float> m = S.indexInRange(i, n);
+                FloatVector v = FloatVector.fromMemorySegment(S, a, (i0 + i) * BYTES, NATIVE, m).mul(down);
+                acc = GemmF32.madd(cx.fma(), v, v, acc);
+            }
+            partial[t] = sumLanes(acc);
+        });
+        return Math.sqrt(sumInOrder(partial)) * Math.scalb(1.0, exponent);
+    }
+
+    /**
+     * Per-column mean squared error of prediction (rows×k) against target (rows×k, or rows×1
+     * shared). One column: a flat pass in chunks. Several: rows split into blocks, each keeping
+     * per-column fp32 sums, the blocks' sums added in order in double.
+     */
+    static double[] meanSquaredError(Compute cx, MemorySegment prediction, MemorySegment target, int rows, int k,
+                                     int targetCols) {
+        double[] mse = new double[k];
+        if (k == 1) {
+            double[] partial = new double[chunks(rows)];
+            cx.pool().run(partial.length, (w, t) -> {
+                long i0 = (long) t * CHUNK;
+                int n = (int) Math.min(CHUNK, rows - i0);
+                FloatVector acc = FloatVector.zero(S);
+                int bound = S.loopBound(n);
+                int i = 0;
+                for (; i < bound; i += L) {
+                    long at = (i0 + i) * BYTES;
+                    FloatVector d = FloatVector.fromMemorySegment(S, prediction, at, NATIVE)
+                            .sub(FloatVector.fromMemorySegment(S, target, at, NATIVE));
+                    acc = GemmF32.madd(cx.fma(), d, d, acc);
+                }
+                if (i < n) {
+                    VectorMask<Float> m = S.indexInRange(i, n);
+                    long at = (i0 + i) * BYTES;
+                    FloatVector d = FloatVector.fromMemorySegment(S, prediction, at, NATIVE, m)
+                            .sub(FloatVector.fromMemorySegment(S, target, at, NATIVE, m));
+                    acc = GemmF32.madd(cx.fma(), d, d, acc);
+                }
+                partial[t] = sumLanes(acc);
+            });
+            mse[0] = sumInOrder(partial) / rows;
+            return mse;
+        }
+        int per = rowsPerBlock(rows);
+        double[][] partial = new double[GemmF32.ceilDiv(rows, per)][];
+        cx.pool().run(partial.length, (w, t) -> {
+            float[] acc = new float[k];
+            int bound = S.loopBound(k);
+            for (int i = t * per; i < Math.min(rows, (t + 1) * per); i++) {
+                long at = (long) i * k * BYTES;
+                FloatVector shared = targetCols == 1 ? FloatVector.broadcast(S, target.getAtIndex(E, i)) : null;
+                int j = 0;
+                for (; j < bound; j += L) {
+                    FloatVector tv = shared != null ? shared
+                            : FloatVector.fromMemorySegment(S, target, at + j * BYTES, NATIVE);
+                    FloatVector d = FloatVector.fromMemorySegment(S, prediction, at + j * BYTES, NATIVE).sub(tv);
+                    GemmF32.madd(cx.fma(), d, d, FloatVector.fromArray(S, acc, j)).intoArray(acc, j);
+                }
+                if (j < k) {
+                    VectorMask<Float> m = S.indexInRange(j, k);
+                    FloatVector tv = shared != null ? shared
+                            : FloatVector.fromMemorySegment(S, target, at + j * BYTES, NATIVE, m);
+                    FloatVector d = FloatVector.fromMemorySegment(S, prediction, at + j * BYTES, NATIVE, m).sub(tv);
+                    GemmF32.madd(cx.fma(), d, d, FloatVector.fromArray(S, acc, j, m)).intoArray(acc, j, m);
+                }
+            }
+            double[] sums = new double[k];
+            for (int j = 0; j < k; j++) {
+                sums[j] = acc[j];
+            }
+            partial[t] = sums;
+        });
+        for (double[] part : partial) {
+            for (int j = 0; j < k; j++) {
+                mse[j] += part[j];
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            mse[j] /= rows;
+        }
+        return mse;
+    }
+
+    private static double sumInOrder(double[] parts) {
+        double s = 0;
+        for (double p : parts) {
+            s += p;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,416 @@
+package dev.scalekernel.cpu;
+
+import dev.scalekernel.api.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Blocked fp32 GEMM, C = σ(α·op(A)·op(B) + β·C), in the BLIS/GotoBLAS structure:
+ * <ol>
+ *   <li>op(B) is packed, for a block of columns and the whole depth k, into micro-panels of NR
+ *       columns laid out depth-major (the transposition of B is absorbed here), by all workers;</li>
+ *   <li>tasks are (MC-row block) × (TASK_COLS-column chunk) tiles of C; each packs its rows of op(A)
+ *       KC deep at a time into micro-panels of MR rows, and runs the MR×NR register-tile
+ *       micro-kernel over them, B micro-panel outer (reused by every A micro-panel), A micro-panels
+ *       inner (the A block stays in L2);</li>
+ *   <li>the epilogue merges each register tile into C: α·acc (+ β·C) for the first KC slice,
+ *       + α·acc for the next ones, σ after the last.</li>
+ * </ol>
+ * Every element of C is summed in the same order (KC slices in turn, k ascending inside) by
+ * exactly one task, whatever the thread count, so results are bit-identical for any thread count.
+ * The fp64 twin {@link GemmF64} is this file with float replaced by double, and its own block sizes.
+ */
+final class GemmF32 {
+    private static final VectorSpecies<Float> S = Species.F32;
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+    private static final long BYTES = Float.BYTES;
+
+    /**
+     * Rows of the register tile. 8 rows × 2 vectors = 16 accumulators, plus 2 B vectors and one
+     * broadcast, fit 32 vector registers (AVX-512, NEON) without spilling; measured alone that
+     * tile runs at the FMA peak: ~100% on Zen 5 (notes/perf-anchors.md) and ~116 fp32 GFLOP/s per
+     * core on the Zen 4 dev machine, whose double-pumped AVX-512 retires one 512-bit FMA a cycle.
+     * With AVX2's 16 registers it spills, yet on Zen 4 at 256 bits it still beat the 4×3 and 6×4
+     * tiles that do not (52 against 47 and 41 GFLOP/s), so it is the one tile.
+     */
+    static final int MR = 8;
+    /** Columns of the register tile: two vectors. */
+    static final int NR = 2 * L;
+    /**
+     * Depth of one packed slice. Each slice ends with a sweep of the epilogue over the task's tile
+     * of C, whose cache misses cost latency rather than bandwidth, so the slice is as deep as the
+     * L2 budget below allows (on the Zen 4 dev machine KC 256 → 512, with MC 256 → 128, took
+     * 2-thread sgemm 2048³ from ~137 to ~160 GFLOP/s). A B micro-panel (512·32·4 B = 64 KiB) then no longer fits L1
+     * and streams from L2, which the kernel's 2 vector loads per 16 FMAs sustain.
+     */
+    static final int KC = 512;
+    /**
+     * Rows of a packed A block, a multiple of MR (MC·KC·4 B = 256 KiB) and of a task: the block and the task's
+     * tile of C (128 rows × 1024 columns × 4 B = 512 KiB) together fill three quarters of the
+     * 1 MiB L2, so both stay there from one KC slice to the next.
+     */
+    static final int MC = 128;
+    /**
+     * Columns of C per task. Each task re-packs its A block, so a task should span many B
+     * micro-panels (1024 columns: A is packed N/1024 times, a few % of the work); the MC-row
+     * split gives the load balance.
+     */
+    static final int TASK_COLS = 32 * NR;
+    /**
+     * Micro-panels of B packed per packing task: a few per task keeps the hand-out cheap and the
+     * copy of B spread over all workers.
+     */
+    private static final int PANELS_PER_PACK_TASK = 4;
+    /**
+     * Upper bound on the packed copy of op(B), in elements (16 Mi fp32 = 64 MiB): beyond it the
+     * columns of C are processed in blocks, each with its own packed B.
+     */
+    private static final long PACKED_B_LIMIT = 1L << 24;
+    /** Side of the square tiles in which the lower triangle is mirrored: two 64×64 fp32 tiles stay in L1. */
+    private static final int MIRROR_TILE = 64;
+
+    private GemmF32() {
+    }
+
+    /** Computes the product; see {@link Product}. */
+    static void multiply(Compute cx, Product p) {
+        int m = p.m();
+        int n = p.n();
+        int k = p.k();
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            scaleOnly(cx, p);
+            return;
+        }
+        int totalPanels = ceilDiv(n, NR);
+        int blockPanels = (int) Math.max(1, Math.min(totalPanels, PACKED_B_LIMIT / ((long) k * NR)));
+        float[] packedB = new float[Math.toIntExact((long) blockPanels * NR * k)];
+        int mc = Math.min(MC, roundUp(m, MR));
+        int kc = Math.min(KC, k);
+        Scratch[] scratch = new Scratch[cx.pool().threads()];
+        for (int w = 0; w < scratch.length; w++) {
+            scratch[w] = new Scratch(mc * kc, p.transB() ? k : 0);
+        }
+        for (int j0 = 0; j0 < n; j0 += blockPanels * NR) {
+            int blockStart = j0;
+            int nc = Math.min(blockPanels * NR, n - j0);
+            int panels = ceilDiv(nc, NR);
+            cx.pool().run(ceilDiv(panels, PANELS_PER_PACK_TASK), (w, t) -> packB(p, packedB, blockStart, nc,
+                    t * PANELS_PER_PACK_TASK, Math.min(panels, (t + 1) * PANELS_PER_PACK_TASK), scratch[w].row));
+            int rowBlocks = ceilDiv(m, MC);
+            int chunks = ceilDiv(nc, TASK_COLS);
+            cx.pool().run(rowBlocks * chunks, (w, t) -> {
+                int i0 = (t / chunks) * MC;
+                int c0 = blockStart + (t % chunks) * TASK_COLS;
+                tile(cx.fma(), p, packedB, blockStart, i0, Math.min(MC, m - i0), c0,
+                        Math.min(TASK_COLS, blockStart + nc - c0), scratch[w]);
+            });
+        }
+        if (p.symmetric()) {
+            mirror(cx, p.c(), n);
+        }
+    }
+
+    /** Per-worker buffers: the packed A block, one register tile, one row of B for transposed packing. */
+    private static final class Scratch {
+        final float[] a;
+        final float[] tile = new float[MR * NR];
+        final float[] row;
+
+        Scratch(int aSize, int rowSize) {
+            a = new float[aSize];
+            row = new float[Math.max(rowSize, KC)];
+        }
+    }
+
+    /** One task: rows [i0, i0+mc) × columns [c0, c0+cw) of C, over the whole depth. */
+    private static void tile(boolean fma, Product p, float[] packedB, int blockStart, int i0, int mc, int c0, int cw,
+                             Scratch s) {
+        if (p.symmetric() && c0 + cw - 1 < i0) {
+            return; // entirely below the diagonal: mirrored later
+        }
+        int k = p.k();
+        int firstPanel = (c0 - blockStart) / NR;
+        int panels = ceilDiv(cw, NR);
+        float alpha = (float) p.alpha();
+        float beta = (float) p.beta();
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            boolean first = p0 == 0;
+            boolean last = p0 + kc == k;
+            packA(p, i0, mc, p0, kc, s.a, s.row);
+            for (int jp = 0; jp < panels; jp++) {
+                int col = c0 + jp * NR;
+                int nr = Math.min(NR, c0 + cw - col);
+                int bOffset = ((firstPanel + jp) * k + p0) * NR;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int row = i0 + ir;
+                    if (p.symmetric() && col + nr - 1 < row) {
+                        break; // this and every later micro-tile of the panel lie below the diagonal
+                    }
+                    microKernel(fma, s.a, ir * kc, packedB, bOffset, kc, s.tile);
+                    merge(fma, p, s.tile, row, col, Math.min(MR, mc - ir), nr, first, last, alpha, beta);
+                }
+            }
+        }
+    }
+
+    /**
+     * The MR×NR register tile: for each depth step, two vectors of B and MR broadcasts of A feed
+     * 16 independent multiply–adds (enough to cover the FMA latency on both pipes). The
+     * accumulators are locals so that C2 keeps them in registers; they leave once, into tile.
+     */
+    private static void microKernel(boolean fma, float[] a, int ao, float[] b, int bo, int kc, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S);
+        FloatVector c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S);
+        FloatVector c71 = FloatVector.zero(S);
+        for (int q = 0; q < kc; q++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c00 = madd(fma, x, b0, c00);
+            c01 = madd(fma, x, b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = madd(fma, x, b0, c10);
+            c11 = madd(fma, x, b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = madd(fma, x, b0, c20);
+            c21 = madd(fma, x, b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = madd(fma, x, b0, c30);
+            c31 = madd(fma, x, b1, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = madd(fma, x, b0, c40);
+            c41 = madd(fma, x, b1, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = madd(fma, x, b0, c50);
+            c51 = madd(fma, x, b1, c51);
+            x = FloatVector.broadcast(S, a[ao + 6]);
+            c60 = madd(fma, x, b0, c60);
+            c61 = madd(fma, x, b1, c61);
+            x = FloatVector.broadcast(S, a[ao + 7]);
+            c70 = madd(fma, x, b0, c70);
+            c71 = madd(fma, x, b1, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /** x·y + acc, fused or not; the flag is loop-invariant, so C2 unswitches the loop on it. */
+    static FloatVector madd(boolean fma, FloatVector x, FloatVector y, FloatVector acc) {
+        return fma ? x.fma(y, acc) : x.mul(y).add(acc);
+    }
+
+    /**
+     * The epilogue: merges an mr×nr register tile into C at (row, col). First slice:
+     * α·acc (+ β·C when β ≠ 0, so C is not read otherwise); later slices: C + α·acc; σ after the
+     * last. All vector work stays in this one method so that C2 knows the vectors' exact species
+     * and keeps them in registers (a vector passed to a method that is not inlined is boxed and
+     * runs the Java fallback).
+     */
+    private static void merge(boolean fma, Product p, float[] tile, int row, int col, int mr, int nr, boolean first,
+                              boolean last, float alpha, float beta) {
+        MemorySegment c = p.c();
+        long n = p.n();
+        Activation act = last ? p.activation() : Activation.IDENTITY;
+        boolean relu = act == Activation.RELU;
+        boolean readC = !first || beta != 0;
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, first ? beta : 1);
+        for (int r = 0; r < mr; r++) {
+            long at = ((row + r) * n + col) * BYTES;
+            for (int v = 0; v < nr; v += L) {
+                long cAt = at + v * BYTES;
+                FloatVector z = FloatVector.fromArray(S, tile, r * NR + v);
+                if (nr - v >= L) {
+                    z = readC ? madd(fma, z, va, FloatVector.fromMemorySegment(S, c, cAt, NATIVE).mul(vb)) : z.mul(va);
+                    (relu ? relu(z) : z).intoMemorySegment(c, cAt, NATIVE);
+                } else {
+                    VectorMask<Float> m = S.indexInRange(v, nr);
+                    z = readC ? madd(fma, z, va, FloatVector.fromMemorySegment(S, c, cAt, NATIVE, m).mul(vb))
+                            : z.mul(va);
+                    (relu ? relu(z) : z).intoMemorySegment(c, cAt, NATIVE, m);
+                }
+            }
+            if (act == Activation.TANH || act == Activation.ERF) {
+                applyScalar(act, c, at, nr);
+            }
+        }
+    }
+
+    /** max(z, 0) as the reference defines it (z > 0 ? z : 0), so NaN maps to 0 as there. */
+    static FloatVector relu(FloatVector v) {
+        return FloatVector.zero(S).blend(v, v.compare(VectorOperators.GT, 0));
+    }
+
+    /**
+     * tanh and erf in double, element by element, with the reference definitions: the JDK's
+     * vector tanh uses a different (SVML) algorithm once C2 compiles it than in the interpreter,
+     * which would make results depend on JIT timing, and erf has no vector operation.
+     */
+    static void applyScalar(Activation act, MemorySegment c, long at, int count) {
+        for (int j = 0; j < count; j++) {
+            long e = at + j * BYTES;
+            c.set(E, e, (float) act.apply(c.get(E, e)));
+        }
+    }
+
+    /** k = 0: op(A)·op(B) is empty, so C = σ(β·C), with C not read when β = 0. */
+    private static void scaleOnly(Compute cx, Product p) {
+        MemorySegment c = p.c();
+        long size = (long) p.m() * p.n();
+        float beta = (float) p.beta();
+        Activation act = p.activation();
+        for (long i = 0; i < size; i++) {
+            float v = beta == 0 ? 0 : beta * c.getAtIndex(E, i);
+            c.setAtIndex(E, i, (float) act.apply(v));
+        }
+    }
+
+    /**
+     * Packs rows [i0, i0+mc) and depth [p0, p0+kc) of op(A) into micro-panels of MR rows, each
+     * stored depth-major (MR values per depth step), rows past m zero-padded.
+     */
+    private static void packA(Product p, int i0, int mc, int p0, int kc, float[] dst, float[] row) {
+        MemorySegment a = p.a();
+        long m = p.m();
+        long k = p.k();
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            if (p.transA()) {
+                // A is k×m: the MR rows of one depth step are contiguous.
+                for (int q = 0; q < kc; q++) {
+                    long from = (p0 + q) * m + i0 + ir;
+                    int to = base + q * MR;
+                    for (int r = 0; r < mr; r++) {
+                        dst[to + r] = a.getAtIndex(E, from + r);
+                    }
+                    for (int r = mr; r < MR; r++) {
+                        dst[to + r] = 0;
+                    }
+                }
+            } else {
+                // A is m×k: copy each row out in bulk, then interleave it into the panel.
+                for (int r = 0; r < MR; r++) {
+                    if (r < mr) {
+                        MemorySegment.copy(a, E, ((i0 + ir + r) * k + p0) * BYTES, row, 0, kc);
+                        for (int q = 0; q < kc; q++) {
+                            dst[base + q * MR + r] = row[q];
+                        }
+                    } else {
+                        for (int q = 0; q < kc; q++) {
+                            dst[base + q * MR + r] = 0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs micro-panels [from, to) of columns [j0, j0+nc) of op(B), the whole depth k: panel jp
+     * holds, for each depth step, its NR columns (zero-padded past n) at ((jp·k) + q)·NR.
+     */
+    private static void packB(Product p, float[] dst, int j0, int nc, int from, int to, float[] row) {
+        MemorySegment b = p.b();
+        int k = p.k();
+        long n = p.n();
+        for (int jp = from; jp < to; jp++) {
+            int col = j0 + jp * NR;
+            int nr = Math.min(NR, j0 + nc - col);
+            int base = jp * k * NR;
+            if (p.transB()) {
+                // B is n×k: column j of op(B) is row j of B, contiguous; interleave it.
+                for (int c = 0; c < NR; c++) {
+                    if (c < nr) {
+                        MemorySegment.copy(b, E, (col + c) * (long) k * BYTES, row, 0, k);
+                        for (int q = 0; q < k; q++) {
+                            dst[base + q * NR + c] = row[q];
+                        }
+                    } else {
+                        for (int q = 0; q < k; q++) {
+                            dst[base + q * NR + c] = 0;
+                        }
+                    }
+                }
+            } else {
+                // B is k×n: the NR columns of one depth step are contiguous, two vectors.
+                VectorMask<Float> m0 = S.indexInRange(0, nr);
+                VectorMask<Float> m1 = S.indexInRange(L, nr);
+                for (int q = 0; q < k; q++) {
+                    long at = (q * n + col) * BYTES;
+                    int to0 = base + q * NR;
+                    if (nr == NR) {
+                        FloatVector.fromMemorySegment(S, b, at, NATIVE).intoArray(dst, to0);
+                        FloatVector.fromMemorySegment(S, b, at + L * BYTES, NATIVE).intoArray(dst, to0 + L);
+                    } else {
+                        FloatVector.fromMemorySegment(S, b, at, NATIVE, m0).intoArray(dst, to0);
+                        FloatVector.fromMemorySegment(S, b, at + L * BYTES, NATIVE, m1).intoArray(dst, to0 + L);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Copies the upper triangle of the n×n matrix c onto its lower triangle, tile by tile. */
+    private static void mirror(Compute cx, MemorySegment c, int n) {
+        cx.pool().run(ceilDiv(n, MIRROR_TILE), (w, t) -> {
+            int i0 = t * MIRROR_TILE;
+            int i1 = Math.min(n, i0 + MIRROR_TILE);
+            for (int j0 = 0; j0 < i1; j0 += MIRROR_TILE) {
+                int j1 = Math.min(i1, j0 + MIRROR_TILE);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < Math.min(j1, i); j++) {
+                        c.setAtIndex(E, (long) i * n + j, c.getAtIndex(E, (long) j * n + i));
+                    }
+                }
+            }
+        });
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    static int roundUp(int a, int b) {
+        return ceilDiv(a, b) * b;
+    }
+}

@@ -1,0 +1,24 @@
+package dev.scalekernel.cpu;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector shapes every kernel uses, in the one class that touches the incubator module first.
+ * It is loaded only after {@link CpuProvider#probe()} found the module in the boot layer (or
+ * inside its {@code catch (Throwable)}), so a JVM without the module never fails to link a kernel.
+ */
+final class Species {
+    /** The widest fp32 shape C2 compiles to single instructions here (16 lanes with AVX-512). */
+    static final VectorSpecies<Float> F32 = FloatVector.SPECIES_PREFERRED;
+    /** The fp64 twin of {@link #F32}: same bit width, half the lanes. */
+    static final VectorSpecies<Double> F64 = DoubleVector.SPECIES_PREFERRED;
+
+    private Species() {
+    }
+
+    static int bits() {
+        return F32.vectorBitSize();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.scalekernel.cpu;
+
+import dev.scalekernel.api.Activation;
+import dev.scalekernel.api.Backend;
+import dev.scalekernel.api.BackendOptions;
+import dev.scalekernel.api.DType;
+import dev.scalekernel.api.Matrix;
+import dev.scalekernel.api.RandomStream;
+
+/**
+ * A quick GFLOP/s reading of the GEMM-shaped ops, for tuning by hand; not a test (surefire does not
+ * pick it up) and not the JMH benchmarks of the bench module. Run from kernel-cpu after
+ * {@code ../mvnw -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt}:
+ * <pre>$JDK25/bin/java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:$(cat target/cp.txt) \
+ *     dev.scalekernel.cpu.CpuKernelsSmokeBench [n=2048] [threads=2] [reps=5] [ops=sgemm,dgemm,...]</pre>
+ * An op is s (fp32) or d (fp64) followed by gemm (NN), gemmtt (TT), syrk (symmetric gramRows) or
+ * feature (featureMap with relu), all n×n×n.
+ * Each op is warmed up once, then timed {@code reps} times; the median and best are printed.
+ */
+public final class CpuKernelsSmokeBench {
+
+    public static void main(String[] args) {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 2048;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        String ops = args.length > 3 ? args[3] : "sgemm,dgemm,ssyrk,dsyrk,sfeature";
+        try (Backend b = new CpuBackend(BackendOptions.defaults().withThreads(threads))) {
+            System.out.println(b.info().description() + ", n = " + n);
+            for (String op : ops.split(",")) {
+                DType dtype = op.startsWith("s") ? DType.F32 : DType.F64;
+                try (Matrix x = b.allocate(n, n, dtype);
+                     Matrix y = b.allocate(n, n, dtype);
+                     Matrix c = b.allocate(n, n, dtype)) {
+                    b.fillGaussian(x, RandomStream.of(1, 0), 0, 1);
+                    b.fillGaussian(y, RandomStream.of(1, 1), 0, 1);
+                    Runnable call = switch (op.substring(1)) {
+                        case "gemm" -> () -> b.gemm(false, false, 1, x, y, 0, c);
+                        case "gemmtt" -> () -> b.gemm(true, true, 1, x, y, 0, c);
+                        case "syrk" -> () -> b.gramRows(1, x, x, c);
+                        case "feature" -> () -> b.featureMap(1, x, y, Activation.RELU, c);
+                        default -> throw new IllegalArgumentException("unknown op " + op);
+                    };
+                    // SYRK counts its useful work, n(n+1)·n, as in perf-anchors.md.
+                    double flops = op.endsWith("syrk") ? (double) n * (n + 1) * n : 2.0 * n * n * n;
+                    call.run();
+                    double[] seconds = new double[reps];
+                    for (int r = 0; r < reps; r++) {
+                        long t0 = System.nanoTime();
+                        call.run();
+                        seconds[r] = (System.nanoTime() - t0) * 1e-9;
+                    }
+                    java.util.Arrays.sort(seconds);
+                    System.out.printf("%-9s median %7.1f GFLOP/s  best %7.1f GFLOP/s  (%.1f ms)%n", op,
+                            flops / seconds[reps / 2] * 1e-9, flops / seconds[0] * 1e-9, seconds[reps / 2] * 1e3);
+                }
+            }
+        }
+    }
+}

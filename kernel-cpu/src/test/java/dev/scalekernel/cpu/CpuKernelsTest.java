@@ -1,0 +1,274 @@
+package dev.scalekernel.cpu;
+
+import dev.scalekernel.api.Activation;
+import dev.scalekernel.api.Backend;
+import dev.scalekernel.api.BackendOptions;
+import dev.scalekernel.api.Csr;
+import dev.scalekernel.api.DType;
+import dev.scalekernel.api.GdOptions;
+import dev.scalekernel.api.GdResult;
+import dev.scalekernel.api.LambdaMaxOptions;
+import dev.scalekernel.api.Matrix;
+import dev.scalekernel.api.SparseMatrix;
+import dev.scalekernel.api.conformance.Tolerances;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What the conformance suite's small shapes cannot reach: products larger than every cache block
+ * (several KC slices, MC row blocks, TASK_COLS chunks, partial edge tiles), the fused activation
+ * applied only after the last slice, exact symmetry across task boundaries, bitwise equality
+ * between thread counts on those shapes, and the FMA-off path.
+ */
+class CpuKernelsTest {
+
+    /** m > MC (not a multiple of MR), n > TASK_COLS (not a multiple of NR), k > 2·KC (not a multiple). */
+    private static final int M = 141;
+    private static final int N = 1061;
+    private static final int K = 1031;
+
+    private final SplittableRandom random = new SplittableRandom(Long.getLong("sk.test.seed", 20261125L));
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void gemmBeyondTheCacheBlocksMatchesTheBoundForEveryTransposition(DType dtype) {
+        try (Backend b = new CpuBackend(BackendOptions.defaults())) {
+            for (int variant = 0; variant < 4; variant++) {
+                boolean ta = (variant & 1) != 0;
+                boolean tb = (variant & 2) != 0;
+                double[] av = gaussian(M * K);
+                double[] bv = gaussian(K * N);
+                double[] c0 = gaussian(M * N);
+                try (Matrix a = b.upload(av, ta ? K : M, ta ? M : K, dtype);
+                     Matrix bm = b.upload(bv, tb ? N : K, tb ? K : N, dtype);
+                     Matrix c = b.upload(c0, M, N, dtype)) {
+                    av = values(b, a);
+                    bv = values(b, bm);
+                    c0 = values(b, c);
+                    b.gemm(ta, tb, 0.75, a, bm, -0.5, c);
+                    double[] got = values(b, c);
+                    double[] at = ta ? transpose(av, K, M) : av;
+                    double[] bt = tb ? bv : transpose(bv, K, N);
+                    for (int i = 0; i < M; i++) {
+                        for (int j = 0; j < N; j++) {
+                            double[] dot = dot(at, i, bt, j, K);
+                            double expected = 0.75 * dot[0] - 0.5 * c0[i * N + j];
+                            double bound = 0.75 * dot[1] + 0.5 * Math.abs(c0[i * N + j]);
+                            check(got[i * N + j], expected, Tolerances.product(dtype, K, bound, expected),
+                                    "gemm transA=" + ta + " transB=" + tb + " at (" + i + "," + j + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void fusedActivationIsAppliedAfterTheLastDepthSlice(DType dtype) {
+        int p = 37;
+        int n = 70;
+        try (Backend b = new CpuBackend(BackendOptions.defaults())) {
+            for (Activation act : Activation.values()) {
+                try (Matrix x = b.upload(gaussian(p * K), p, K, dtype);
+                     Matrix f = b.upload(gaussian(n * K), n, K, dtype);
+                     Matrix out = b.allocate(p, n, dtype)) {
+                    double scale = 1 / Math.sqrt(K);
+                    b.featureMap(scale, x, f, act, out);
+                    double[] xv = values(b, x);
+                    double[] fv = values(b, f);
+                    double[] got = values(b, out);
+                    for (int i = 0; i < p; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double[] dot = dot(xv, i, fv, j, K);
+                            double pre = scale * dot[0];
+                            double expected = act.apply(pre);
+                            check(got[i * n + j], expected,
+                                    Tolerances.activated(dtype, act, K, scale * dot[1], pre, expected),
+                                    "featureMap " + act + " at (" + i + "," + j + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void symmetricGramsAreExactlySymmetricAcrossTaskBoundaries(DType dtype) {
+        int p = 283;
+        int n = 611;
+        try (Backend b = new CpuBackend(BackendOptions.defaults());
+             Matrix a = b.upload(gaussian(p * n), p, n, dtype);
+             Matrix rows = b.allocate(p, p, dtype);
+             Matrix cols = b.allocate(n, n, dtype)) {
+            b.gramRows(1.0 / n, a, a, rows);
+            b.gramColumns(1.0 / p, a, cols);
+            double[] av = values(b, a);
+            double[] k = values(b, rows);
+            double[] g = values(b, cols);
+            double[] at = transpose(av, p, n);
+            for (int i = 0; i < p; i++) {
+                for (int j = 0; j < p; j++) {
+                    assertEquals(k[i * p + j], k[j * p + i], 0.0, "gramRows symmetry at " + i + "," + j);
+                    double[] dot = dot(av, i, av, j, n);
+                    check(k[i * p + j], dot[0] / n, Tolerances.product(dtype, n, dot[1] / n, dot[0] / n), "gramRows");
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    assertEquals(g[i * n + j], g[j * n + i], 0.0, "gramColumns symmetry at " + i + "," + j);
+                }
+            }
+            for (int i = 0; i < n; i += 7) {
+                for (int j = 0; j < n; j++) {
+                    double[] dot = dot(at, i, at, j, p);
+                    check(g[i * n + j], dot[0] / p, Tolerances.product(dtype, p, dot[1] / p, dot[0] / p),
+                            "gramColumns");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void largeResultsAreBitIdenticalForOneTwoAndThreeThreads(DType dtype) {
+        double[] x = gaussian(M * K);
+        double[] f = gaussian(N * K);
+        double[] y = gaussian(M * 3);
+        double[] fSparse = gaussian(N / 3 * 301);
+        double[] dense = new double[M * 301];
+        for (int i = 0; i < dense.length; i++) {
+            dense[i] = random.nextDouble() < 0.05 ? random.nextGaussian() : 0;
+        }
+        Csr csr = Csr.fromDense(dense, M, 301);
+        double[] first = null;
+        for (int threads : new int[] {1, 2, 3}) {
+            try (Backend b = new CpuBackend(BackendOptions.defaults().withThreads(threads));
+                 Matrix xm = b.upload(x, M, K, dtype);
+                 Matrix fm = b.upload(f, N, K, dtype);
+                 Matrix phi = b.allocate(M, N, dtype);
+                 Matrix gram = b.allocate(M, M, dtype);
+                 Matrix c = b.allocate(K, N, dtype);
+                 SparseMatrix xs = b.upload(csr, dtype);
+                 Matrix fs = b.upload(fSparse, N / 3, 301, dtype);
+                 Matrix phiSparse = b.allocate(M, N / 3, dtype);
+                 Matrix ym = b.upload(y, M, 3, dtype);
+                 Matrix y1 = b.upload(Arrays.copyOf(y, M), M, 1, dtype);
+                 Matrix w1 = b.allocate(N, 1, dtype);
+                 Matrix w3 = b.allocate(N, 3, dtype)) {
+                b.featureMap(1 / Math.sqrt(K), xm, fm, Activation.TANH, phi);
+                b.gramRows(1, phi, phi, gram);
+                b.gemm(true, false, 1, xm, phi, 0, c);
+                b.featureMapSparse(0.5, xs, fs, Activation.RELU, phiSparse);
+                double lambda = b.lambdaMax(phi, LambdaMaxOptions.defaults(7));
+                GdResult one = b.gradientDescent(phi, y1, w1, new double[] {1 / lambda}, GdOptions.everyStep(5));
+                GdResult many = b.gradientDescent(phi, ym, w3, new double[] {1 / lambda}, GdOptions.everyStep(5));
+                List<Double> all = new ArrayList<>();
+                for (Matrix m : new Matrix[] {phi, gram, c, phiSparse, w1, w3}) {
+                    for (double v : values(b, m)) {
+                        all.add(v);
+                    }
+                }
+                all.add(lambda);
+                all.add(b.norm(phi));
+                all.add(b.dot(phi, phi));
+                for (GdResult r : new GdResult[] {one, many}) {
+                    for (double[] l : r.losses()) {
+                        for (double v : l) {
+                            all.add(v);
+                        }
+                    }
+                }
+                double[] got = all.stream().mapToDouble(Double::doubleValue).toArray();
+                if (first == null) {
+                    first = got;
+                } else {
+                    for (int i = 0; i < got.length; i++) {
+                        if (Double.doubleToRawLongBits(first[i]) != Double.doubleToRawLongBits(got[i])) {
+                            fail("result " + i + " differs with " + threads + " threads: " + first[i] + " vs "
+                                    + got[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void withoutFmaTheProductStillMatchesTheBound(DType dtype) {
+        int m = 19;
+        int n = 45;
+        int k = 600;
+        try (Backend b = new CpuBackend(BackendOptions.defaults().withFma(BackendOptions.Fma.OFF));
+             Matrix a = b.upload(gaussian(m * k), m, k, dtype);
+             Matrix bm = b.upload(gaussian(n * k), n, k, dtype);
+             Matrix c = b.allocate(m, n, dtype)) {
+            assertTrue(b.info().description().contains("FMA off"), b.info().description());
+            b.gemm(false, true, 1, a, bm, 0, c);
+            double[] av = values(b, a);
+            double[] bv = values(b, bm);
+            double[] got = values(b, c);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double[] dot = dot(av, i, bv, j, k);
+                    check(got[i * n + j], dot[0], Tolerances.product(dtype, k, dot[1], dot[0]), "gemm without FMA");
+                }
+            }
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    /** {Σ a[i,:]·b[j,:], Σ |a[i,:]·b[j,:]|} for row-major a and b with k columns. */
+    private static double[] dot(double[] a, int i, double[] b, int j, int k) {
+        double s = 0;
+        double abs = 0;
+        for (int l = 0; l < k; l++) {
+            double x = a[i * k + l] * b[j * k + l];
+            s += x;
+            abs += Math.abs(x);
+        }
+        return new double[] {s, abs};
+    }
+
+    private static double[] transpose(double[] a, int rows, int cols) {
+        double[] t = new double[a.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = a[i * cols + j];
+            }
+        }
+        return t;
+    }
+
+    private double[] gaussian(int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextGaussian();
+        }
+        return v;
+    }
+
+    private static double[] values(Backend b, Matrix m) {
+        double[] v = new double[Math.toIntExact(m.size())];
+        b.download(m, v);
+        return v;
+    }
+
+    private static void check(double got, double expected, double tolerance, String what) {
+        if (!(Math.abs(got - expected) <= tolerance)) {
+            fail(what + ": expected " + expected + " ± " + tolerance + " but got " + got);
+        }
+    }
+}
