@@ -88,16 +88,17 @@ abstract class LatentFeaturesExperiment implements Experiment {
         if (point.stringValue("trainer").equals("sgd")) {
             return runSgd(backend, dtype, point);
         }
-        LatentModel model = model(point);
+        Setting set = new Setting(point);
+        LatentModel model = set.model();
         int m = model.latentDim();
-        int n = point.intValue("N");
+        int n = set.width();
         int p = point.intValue("P");
-        int testSize = point.intValue("test");
-        Activation activation = Activation.parse(point.stringValue("activation"));
-        boolean linear = activation == Activation.IDENTITY;
+        int testSize = set.testSize();
+        Activation activation = set.activation();
+        boolean linear = set.linear();
         long seed = point.seed();
-        long dataSeed = point.longValue("data_seed") >= 0 ? point.longValue("data_seed") : seed;
-        double noise = point.doubleValue("noise");
+        long dataSeed = set.dataSeed();
+        double noise = set.noise();
         try (LatentModel.Sample train = model.sample(backend, 0, p, dtype, dataSeed, LatentModel.STREAM_TRAIN, noise);
              LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise);
              Matrix proj = model.projection(backend, n, dtype, seed);
@@ -127,7 +128,7 @@ abstract class LatentFeaturesExperiment implements Experiment {
                 }
                 rows.add(new Row(null, values));
             } else {
-                double eta = point.doubleValue("eta") > 0 ? point.doubleValue("eta") : point.doubleValue("eta_rel") / lambdaMax;
+                double eta = learningRate(point, lambdaMax);
                 long[] at = GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt();
                 long divergedStep = -1;
                 long done = 0;
@@ -165,23 +166,24 @@ abstract class LatentFeaturesExperiment implements Experiment {
      * train_loss is the loss of the batch drawn at that step, before the step.
      */
     private Outcome runSgd(Backend backend, DType dtype, Point point) {
-        LatentModel model = model(point);
+        Setting set = new Setting(point);
+        LatentModel model = set.model();
         int m = model.latentDim();
-        int n = point.intValue("N");
+        int n = set.width();
         int batch = point.intValue("batch");
-        int testSize = point.intValue("test");
-        double noise = point.doubleValue("noise");
-        Activation activation = Activation.parse(point.stringValue("activation"));
-        boolean linear = activation == Activation.IDENTITY;
+        int testSize = set.testSize();
+        double noise = set.noise();
+        Activation activation = set.activation();
+        boolean linear = set.linear();
         long seed = point.seed();
-        long dataSeed = point.longValue("data_seed") >= 0 ? point.longValue("data_seed") : seed;
+        long dataSeed = set.dataSeed();
         try (LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise);
              Matrix proj = model.projection(backend, n, dtype, seed);
              Matrix testPhi = test.features(proj, activation);
              Matrix w = backend.allocate(n, 1, dtype);
              Matrix testPrediction = backend.allocate(testSize, 1, dtype)) {
             double lambdaMax = backend.lambdaMax(testPhi, LambdaMaxOptions.defaults(seed));
-            double eta = point.doubleValue("eta") > 0 ? point.doubleValue("eta") : point.doubleValue("eta_rel") / lambdaMax;
+            double eta = learningRate(point, lambdaMax);
             double flops = 2.0 * m * n * testSize + 4.0 * testSize * n * 50;
             Losses losses = new Losses(backend, model, proj, testPhi, test.targets(), testPhi, test.targets(), w,
                     testPrediction, testPrediction, linear);
@@ -222,6 +224,51 @@ abstract class LatentFeaturesExperiment implements Experiment {
             }
             return new Outcome(rows, flops);
         }
+    }
+
+    /** What every trainer reads from a point. */
+    private final class Setting {
+        private final Point point;
+        private final LatentModel model;
+
+        Setting(Point point) {
+            this.point = point;
+            this.model = LatentFeaturesExperiment.this.model(point);
+        }
+
+        LatentModel model() {
+            return model;
+        }
+
+        int width() {
+            return point.intValue("N");
+        }
+
+        int testSize() {
+            return point.intValue("test");
+        }
+
+        double noise() {
+            return point.doubleValue("noise");
+        }
+
+        Activation activation() {
+            return Activation.parse(point.stringValue("activation"));
+        }
+
+        boolean linear() {
+            return activation() == Activation.IDENTITY;
+        }
+
+        /** The data's seed: data_seed when fixed (to vary only the features), else the point's. */
+        long dataSeed() {
+            return point.longValue("data_seed") >= 0 ? point.longValue("data_seed") : point.seed();
+        }
+    }
+
+    /** eta when set, else eta_rel / λ_max. */
+    private static double learningRate(Point point, double lambdaMax) {
+        return point.doubleValue("eta") > 0 ? point.doubleValue("eta") : point.doubleValue("eta_rel") / lambdaMax;
     }
 
     /** The three losses of the current weights. */

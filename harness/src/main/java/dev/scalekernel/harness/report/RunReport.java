@@ -336,7 +336,8 @@ public final class RunReport {
     }
 
     static String fmt(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.4g", v);
+        double r = Math.rint(v);
+        return Math.abs(v - r) <= 1e-9 * Math.abs(v) && Math.abs(v) < 1e15 ? Long.toString((long) r) : String.format("%.4g", v);
     }
 
     static XYChart chart(String title, String x, String y) {
