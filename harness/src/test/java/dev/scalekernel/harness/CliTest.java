@@ -113,6 +113,42 @@ class CliTest {
     }
 
     @Test
+    void aPointThatThrowsIsRecordedAndTheSweepGoesOn() throws Exception {
+        // Ridgeless on rank-deficient features: with M = 4 latents, N = 8 features have a singular 8x8 Gram.
+        Path out = tmp.resolve("failing");
+        String[] args = {"run", "smoke", "--backend", "reference", "--out", out.toString(), "--set", "M=4", "--set", "P=16",
+            "--set", "N=3,8", "--set", "ridge=0", "--set", "trainer=ridge", "--set", "seeds=1", "--set", "test=8"};
+        Result r = run(args);
+        assertEquals(Main.POINTS_FAILED, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("2 points run, 0 already done, 1 failed"), r.out());
+        assertTrue(r.err().contains("1 point(s) failed"), r.err());
+        try (Connection c = ResultsStore.openReadOnly(out); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT status, message FROM points ORDER BY status")) {
+            assertTrue(rs.next());
+            assertEquals("done", rs.getString(1));
+            assertTrue(rs.next());
+            assertEquals("failed", rs.getString(1));
+            assertTrue(rs.getString(2).contains("not numerically positive definite"), rs.getString(2));
+        }
+        Result again = run(args);
+        assertEquals(Main.POINTS_FAILED, again.code());
+        assertTrue(again.out().contains("1 points run, 1 already done, 1 failed"), "the failed point is retried: " + again.out());
+    }
+
+    @Test
+    void theSpecCanNameItsBackend() throws Exception {
+        Path spec = tmp.resolve("b.yaml");
+        Files.writeString(spec, "experiment: random_features\nparams: {M: 8, N: 8, P: 16, test: 8}\nbackend: {id: reference, threads: 1}\n");
+        Result r = run("run", spec.toString(), "--out", tmp.resolve("b").toString());
+        assertEquals(Main.OK, r.code(), r.err());
+        assertTrue(r.out().contains("backend: reference"), r.out());
+        Files.writeString(spec, "experiment: random_features\nbackend: {id: cpu, cores: 2}\n");
+        Result bad = run("run", spec.toString(), "--out", tmp.resolve("c").toString());
+        assertEquals(Main.USER_ERROR, bad.code());
+        assertTrue(bad.err().contains("unknown field 'cores'"), bad.err());
+    }
+
+    @Test
     void backendsListsTheProbes() {
         Result r = run("backends");
         assertEquals(Main.OK, r.code());

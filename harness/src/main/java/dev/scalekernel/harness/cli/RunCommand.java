@@ -31,11 +31,11 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PRESET|SPEC", description = "a preset (see: scalekernel presets) or a .yaml/.json spec file")
     String preset;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, gpu or reference (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", description = "auto, cpu, gpu or reference (default: the spec's backend.id, else auto)")
     String backend;
 
-    @Option(names = "--threads", defaultValue = "0", description = "threads per backend; 0 = all processors (default: ${DEFAULT-VALUE})")
-    int threads;
+    @Option(names = "--threads", description = "threads per backend; 0 = all processors (default: the spec's backend.threads, else 0)")
+    Integer threads;
 
     @Option(names = "--workers", defaultValue = "0",
             description = "points run at once, each on its own backend; 0 = sized to the machine: one per processor for the"
@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (threads < 0) {
+        if (threads != null && threads < 0) {
             throw new IllegalArgumentException("--threads = " + threads + " is invalid; use 0 (all processors) or more");
         }
         if (workers < 0) {
@@ -67,7 +67,8 @@ final class RunCommand implements Callable<Integer> {
             all.add("dtype=" + dtype);
         }
         ResolvedSpec resolved = SpecLoader.load(preset, all);
-        Backends.Choice choice = Backends.choose(backend);
+        Backends.Choice choice = Backends.choose(backend != null ? backend : resolved.backend());
+        int threadCount = threads != null ? threads : resolved.threads();
         int pool = workers > 0 ? workers
                 : choice.provider().id().equals("reference") ? Runtime.getRuntime().availableProcessors() : 1;
         Path directory = out != null ? out : Path.of("runs", resolved.name() + "-" + resolved.hash());
@@ -77,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
                 + resolved.hash() + "): " + points + " points -> " + directory);
         boolean terminal = System.console() != null && System.console().isTerminal();
         SweepRunner.Summary summary = SweepRunner.run(resolved, directory,
-                choice, BackendOptions.defaults().withThreads(threads), pool, err, terminal);
+                choice, BackendOptions.defaults().withThreads(threadCount), pool, err, terminal);
         Path report = RunReport.write(directory);
         String text = Files.readString(report);
         int from = text.indexOf("## Final losses");

@@ -19,7 +19,7 @@ import java.util.Map;
  * are the grid of all axes times the seeds, in a fixed order.
  */
 public record ResolvedSpec(String name, Experiment experiment, String description, DType dtype, List<Long> seeds,
-                           Map<String, Object> fixed, Map<String, List<Object>> axes) {
+                           Map<String, Object> fixed, Map<String, List<Object>> axes, String backend, int threads) {
 
     /** The canonical YAML saved in the run directory; loading it gives back the same spec. */
     public String toYaml() {
@@ -34,10 +34,14 @@ public record ResolvedSpec(String name, Experiment experiment, String descriptio
         sb.append("sweep:").append(axes.isEmpty() ? " {}" : "").append('\n');
         axes.forEach((k, v) -> sb.append("  ").append(k).append(": ")
                 .append(v.stream().map(ResolvedSpec::scalar).toList()).append('\n'));
+        sb.append("backend: {id: ").append(backend).append(", threads: ").append(threads).append("}\n");
         return sb.toString();
     }
 
-    /** First 12 hex digits of the SHA-256 of the canonical content (name and description excluded). */
+    /**
+     * First 12 hex digits of the SHA-256 of the canonical content. Name, description and backend are
+     * excluded: they do not change the numbers a point should produce (the backend is recorded per row).
+     */
     public String hash() {
         StringBuilder canonical = new StringBuilder(experiment.id()).append('|').append(dtype).append('|').append(seeds);
         fixed.forEach((k, v) -> canonical.append('|').append(k).append('=').append(scalar(v)));

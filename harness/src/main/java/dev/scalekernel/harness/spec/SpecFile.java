@@ -15,8 +15,13 @@ import java.util.Map;
  * sweep:                              # axes: a list, or a log-spaced range
  *   N: [32, 128, 512]
  *   P: {from: 64, to: 4096, per_decade: 2}
+ * backend: {id: cpu, threads: 2}      # optional; --backend/--threads override it
  * </pre>
  */
 public record SpecFile(String experiment, String description, String dtype, JsonNode seeds, Map<String, JsonNode> params,
-                       Map<String, JsonNode> sweep) {
+                       Map<String, JsonNode> sweep, BackendSpec backend) {
+
+    /** Where the spec would like to run: a backend id (auto, cpu, gpu, reference) and its thread count. */
+    public record BackendSpec(String id, Integer threads) {
+    }
 }

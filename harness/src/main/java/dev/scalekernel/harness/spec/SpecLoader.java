@@ -172,8 +172,13 @@ public final class SpecLoader {
                 orderedFixed.put(p.name(), fixed.getOrDefault(p.name(), p.defaultValue()));
             }
         }
+        String backend = file.backend() == null || file.backend().id() == null ? "auto" : file.backend().id();
+        int threads = file.backend() == null || file.backend().threads() == null ? 0 : file.backend().threads();
+        if (threads < 0) {
+            throw new IllegalArgumentException(source + ": backend.threads = " + threads + " is invalid; use 0 (all processors) or more");
+        }
         ResolvedSpec spec = new ResolvedSpec(name, experiment, file.description() == null ? "" : file.description(), dtype,
-                seeds, orderedFixed, orderedAxes);
+                seeds, orderedFixed, orderedAxes, backend, threads);
         experiment.validate(spec);
         return spec;
     }
