@@ -46,6 +46,15 @@ class SpecLoaderTest {
     }
 
     @Test
+    void alphaBetaParameterizationIsCheckedBeforeRunning() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SpecLoader.load("smoke", List.of("alpha=1.5")))
+                .getMessage().contains("needs beta > 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SpecLoader.load("smoke", List.of("beta=0.5")))
+                .getMessage().contains("alpha is 0"));
+        assertEquals(24, SpecLoader.load("smoke", List.of("alpha=1.5", "beta=0.5")).points().size());
+    }
+
+    @Test
     void setMovesAParameterBetweenFixedAndSwept() {
         ResolvedSpec a = SpecLoader.load("smoke", List.of("N=64", "M=16,32"));
         assertEquals(64, a.fixed().get("N"));

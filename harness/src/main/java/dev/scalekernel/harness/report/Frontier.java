@@ -56,8 +56,8 @@ final class Frontier {
         md.append("## Compute-optimal frontier\n\nCompute C = N·P·t; the frontier is the lower envelope of ").append(loss)
                 .append(" over all runs and steps (").append(frontier.size()).append(" points).\n\n")
                 .append("| quantity | exponent vs C (95% CI) | prediction |\n|---|---|---|\n");
-        Double b = fixedDouble(s, "b");
-        Double a = fixedDouble(s, "a");
+        Double b = RunReport.fixedDouble(s, "b");
+        Double a = RunReport.fixedDouble(s, "a");
         String[] names = {"N*", "P*", "t*", "L*"};
         int[] column = {0, 1, 2, 4};
         for (int i = 0; i < names.length; i++) {
@@ -74,7 +74,10 @@ final class Frontier {
                     default -> "";
                 };
             }
-            String fit = r.getN() >= 3 ? String.format("%.3f ± %.3f", r.getSlope(), r.getSlopeConfidenceInterval(0.05))
+            int col = column[i];
+            boolean constant = frontier.stream().mapToDouble(f -> f[col]).distinct().count() == 1;
+            String fit = constant ? "fixed at " + RunReport.fmt(frontier.getFirst()[col])
+                    : r.getN() >= 3 ? String.format("%.3f ± %.3f", r.getSlope(), r.getSlopeConfidenceInterval(0.05))
                     : "(fewer than 3 frontier points)";
             md.append("| ").append(names[i]).append(" | ").append(fit).append(" | ").append(prediction).append(" |\n");
         }
@@ -101,14 +104,4 @@ final class Frontier {
         md.append("\n![compute_frontier](plots/compute_frontier.png)\n\n");
     }
 
-    /** The value of a parameter when it is the same in every row, else null. */
-    private static Double fixedDouble(Statement s, String column) throws SQLException {
-        try (ResultSet rs = s.executeQuery("SELECT count(DISTINCT " + RunReport.q(column) + "), min(" + RunReport.q(column)
-                + ") FROM results")) {
-            rs.next();
-            return rs.getLong(1) == 1 ? rs.getDouble(2) : null;
-        } catch (SQLException e) {
-            return null; // the experiment has no such parameter
-        }
-    }
 }

@@ -47,6 +47,14 @@ public final class RunReport {
     }
 
     public static Path write(Path directory) {
+        return write(directory, Map.of());
+    }
+
+    /**
+     * @param windows fit windows by axis name ("N", "P", "step", ...): {low, high}, inclusive; fits
+     *                along an axis use only the points inside its window (plots still show all points)
+     */
+    public static Path write(Path directory, Map<String, double[]> windows) {
         System.setProperty("java.awt.headless", "true");
         try (Connection c = ResultsStore.openReadOnly(directory); Statement s = c.createStatement()) {
             StringBuilder md = new StringBuilder();
@@ -81,10 +89,10 @@ public final class RunReport {
                     .append("dotted lines are theory where the model has one.\n\n");
             for (Param axis : varying) {
                 if (axis.kind() != Param.Kind.CHOICE) {
-                    axisPlot(directory, md, s, axis, varying, cells);
+                    axisPlot(directory, md, s, axis, varying, cells, windows.get(axis.name()));
                 }
             }
-            trajectoryPlot(directory, md, s, varying);
+            trajectoryPlot(directory, md, s, varying, windows.getOrDefault("step", new double[] {10, Double.POSITIVE_INFINITY}));
             if (columns.containsAll(List.of("trainer", "eta", "eta_used", "diverged", "lambda_max"))) {
                 Instability.section(directory, md, s, varying);
             }
@@ -216,8 +224,18 @@ public final class RunReport {
         return key.toString();
     }
 
-    private static void axisPlot(Path dir, StringBuilder md, Statement st, Param axis, List<Param> varying, List<Cell> cells)
-            throws IOException, SQLException {
+    /** The points with x inside the window (all of them when there is none). */
+    static double[][] inside(double[] window, double[] x, double[] y) {
+        if (window == null) {
+            return new double[][] {x, y};
+        }
+        int[] keep = java.util.stream.IntStream.range(0, x.length).filter(i -> x[i] >= window[0] && x[i] <= window[1]).toArray();
+        return new double[][] {java.util.Arrays.stream(keep).mapToDouble(i -> x[i]).toArray(),
+            java.util.Arrays.stream(keep).mapToDouble(i -> y[i]).toArray()};
+    }
+
+    private static void axisPlot(Path dir, StringBuilder md, Statement st, Param axis, List<Param> varying, List<Cell> cells,
+                                 double[] window) throws IOException, SQLException {
         String loss = cells.stream().allMatch(c -> c.meanAndError().get("population_loss") != null) ? "population_loss" : "test_loss";
         Map<String, Map<Long, Double>> seeds = perSeed(st, varying, loss);
         List<Long> seedIds = seeds.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
@@ -229,6 +247,7 @@ public final class RunReport {
         }
         XYChart chart = chart(loss + " vs " + axis.name(), axis.name(), loss);
         md.append("### ").append(loss).append(" vs ").append(axis.name())
+                .append(window == null ? "" : " (fits on " + axis.name() + " in [" + fmt(window[0]) + ", " + fmt(window[1]) + "])")
                 .append("\n\n| series | exponent (95% CI) | bootstrap 95% CI over seeds | Huber | broken power law (left, right @ break) ")
                 .append("| theory exponent | peak (").append(axis.name())
                 .append(", loss) | points |\n|---|---|---|---|---|---|---|---|\n");
@@ -245,11 +264,13 @@ public final class RunReport {
             if (data == null) {
                 continue;
             }
-            PowerLawFit fit = PowerLawFit.of(x, y);
+            double[][] fitted = inside(window, x, y);
+            PowerLawFit fit = PowerLawFit.of(fitted[0], fitted[1]);
             double[] theory = e.getValue().stream().mapToDouble(c -> c.meanAndError().get("theory_loss") == null ? Double.NaN
                     : c.meanAndError().get("theory_loss")[0]).toArray();
             boolean hasTheory = java.util.Arrays.stream(theory).allMatch(Double::isFinite);
-            PowerLawFit theoryFit = hasTheory ? PowerLawFit.of(x, theory) : null;
+            double[][] theoryFitted = inside(window, x, theory);
+            PowerLawFit theoryFit = hasTheory ? PowerLawFit.of(theoryFitted[0], theoryFitted[1]) : null;
             int peak = 0;
             for (int i = 1; i < y.length; i++) {
                 peak = y[i] > y[peak] ? i : peak;
@@ -263,8 +284,8 @@ public final class RunReport {
                 }
             }
             double[] boot = seedIds.size() >= 2 && fit != null ? PowerLawFit.bootstrap(x, bySeed, 1000, 1) : null;
-            double huber = PowerLawFit.huberSlope(x, y);
-            double[] broken = PowerLawFit.broken(x, y);
+            double huber = PowerLawFit.huberSlope(fitted[0], fitted[1]);
+            double[] broken = PowerLawFit.broken(fitted[0], fitted[1]);
             md.append("| ").append(e.getKey()).append(" | ").append(fit == null ? "(fewer than 3 points)" : fit.toString())
                     .append(" | ").append(boot == null ? "" : String.format("[%.3f, %.3f]", boot[0], boot[1]))
                     .append(" | ").append(Double.isNaN(huber) ? "" : String.format("%.3f", huber))
@@ -291,13 +312,16 @@ public final class RunReport {
         md.append("\n![").append(name).append("](plots/").append(name).append(".png)\n\n");
     }
 
-    private static void trajectoryPlot(Path dir, StringBuilder md, Statement s, List<Param> varying) throws SQLException, IOException {
+    private static void trajectoryPlot(Path dir, StringBuilder md, Statement s, List<Param> varying, double[] window)
+            throws SQLException, IOException {
         if (count(s, "SELECT count(*) FROM results WHERE step > 0") == 0) {
             return;
         }
         List<String> keys = varying.stream().map(Param::name).filter(k -> !k.equals("trainer")).toList();
         String keyList = keys.stream().map(RunReport::q).collect(Collectors.joining(", "));
-        String select = "SELECT " + (keyList.isEmpty() ? "" : keyList + ", ") + "step, avg(test_loss), avg(train_loss) "
+        String loss = count(s, "SELECT count(*) FROM results WHERE step > 0 AND population_loss IS NULL") == 0
+                ? "population_loss" : "test_loss";
+        String select = "SELECT " + (keyList.isEmpty() ? "" : keyList + ", ") + "step, avg(test_loss), avg(train_loss), avg(" + loss + ") "
                 + "FROM results WHERE step > 0 GROUP BY " + (keyList.isEmpty() ? "" : keyList + ", ") + "step ORDER BY "
                 + (keyList.isEmpty() ? "" : keyList + ", ") + "step";
         Map<String, List<double[]>> series = new LinkedHashMap<>();
@@ -308,7 +332,8 @@ public final class RunReport {
                     label.append(i > 0 ? ", " : "").append(keys.get(i)).append('=').append(rs.getObject(i + 1));
                 }
                 series.computeIfAbsent(label.isEmpty() ? "GD" : label.toString(), k -> new ArrayList<>())
-                        .add(new double[] {rs.getLong(keys.size() + 1), rs.getDouble(keys.size() + 2), rs.getDouble(keys.size() + 3)});
+                        .add(new double[] {rs.getLong(keys.size() + 1), rs.getDouble(keys.size() + 2), rs.getDouble(keys.size() + 3),
+                            rs.getDouble(keys.size() + 4)});
             }
         }
         boolean withTrain = series.size() <= 6;
@@ -332,7 +357,34 @@ public final class RunReport {
             }
         }
         save(chart, dir, "loss_vs_step");
-        md.append("### GD loss vs step\n\n![loss_vs_step](plots/loss_vs_step.png)\n\n");
+        Double a = fixedDouble(s, "a");
+        Double b = fixedDouble(s, "b");
+        String prediction = a != null && b != null ? String.format("%.3f", -(a - 1) / b) : "";
+        md.append("### GD loss vs step\n\n| series | time exponent of ").append(loss).append(" on steps in [").append(fmt(window[0]))
+                .append(", ").append(fmt(window[1])).append("] (95% CI) | dynamical model -(a-1)/b |\n|---|---|---|\n");
+        int shown = 0;
+        for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            if (shown++ >= MAX_SERIES) {
+                break;
+            }
+            double[][] fitted = inside(window, e.getValue().stream().mapToDouble(v -> v[0]).toArray(),
+                    e.getValue().stream().mapToDouble(v -> v[3]).toArray());
+            PowerLawFit fit = PowerLawFit.of(fitted[0], fitted[1]);
+            md.append("| ").append(e.getKey()).append(" | ").append(fit == null ? "(fewer than 3 points)" : fit.toString())
+                    .append(" | ").append(prediction).append(" |\n");
+        }
+        md.append("\n![loss_vs_step](plots/loss_vs_step.png)\n\n");
+    }
+
+    /** The value of a numeric column when it is the same in every row, else null (also when there is no such column). */
+    static Double fixedDouble(Statement s, String column) throws SQLException {
+        if (!columns(s).contains(column)) {
+            return null;
+        }
+        try (ResultSet rs = s.executeQuery("SELECT count(DISTINCT " + q(column) + "), min(" + q(column) + ") FROM results")) {
+            rs.next();
+            return rs.getLong(1) == 1 ? rs.getDouble(2) : null;
+        }
     }
 
     static String fmt(double v) {
