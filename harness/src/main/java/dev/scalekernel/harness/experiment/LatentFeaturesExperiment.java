@@ -46,7 +46,10 @@ abstract class LatentFeaturesExperiment implements Experiment {
                     "fixed learning rate for every draw (instability studies); 0 = use eta_rel"),
             Param.longValue("data_seed", -1, -1,
                     "seed of the training and test data; -1 = the point's seed (fix it to vary only the features)"),
-            Param.integer("records_per_decade", 4, 1, "log-spaced GD steps recorded per decade"));
+            Param.integer("records_per_decade", 4, 1, "log-spaced GD steps recorded per decade"),
+            Param.choice("path", "auto", List.of("auto", "materialized", "reduced"),
+                    "GD on linear features: form the P x N features, or work in the M-dim latent space (memory O(M^2),"
+                            + " independent of N and P); auto picks the cheaper"));
 
     private static final List<Measurement> LOSSES = List.of(
             Measurement.real("train_loss", "(1/P)|Phi w - y|^2"),
@@ -56,7 +59,8 @@ abstract class LatentFeaturesExperiment implements Experiment {
             Measurement.real("lambda_max", "lambda_max(Phi^T Phi / P)"),
             Measurement.real("eta_used", "the learning rate used (GD)"),
             Measurement.flag("diverged", "GD diverged at or before this step"),
-            Measurement.integer("diverged_step", "the step at which GD diverged"));
+            Measurement.integer("diverged_step", "the step at which GD diverged"),
+            Measurement.flag("reduced", "GD ran in the latent space (path reduced)"));
 
     /** The model's own parameters (they come first in specs and results). */
     abstract List<Param> modelParams();
@@ -84,9 +88,42 @@ abstract class LatentFeaturesExperiment implements Experiment {
     }
 
     @Override
+    public void validate(dev.scalekernel.harness.spec.ResolvedSpec spec) {
+        for (Point point : spec.points()) {
+            if (point.stringValue("path").equals("reduced") && !reducible(point)) {
+                throw new IllegalArgumentException("path = reduced needs linear features (activation identity), trainer gd"
+                        + " and dense latents (experiment random_features); got activation " + point.stringValue("activation")
+                        + ", trainer " + point.stringValue("trainer") + " in " + id());
+            }
+        }
+    }
+
+    private boolean reducible(Point point) {
+        return point.stringValue("activation").equals("identity") && point.stringValue("trainer").equals("gd")
+                && model(point).denseLatents();
+    }
+
+    /** Whether GD on this point runs in the latent space: forced, or chosen because it is cheaper. */
+    private boolean reduced(Point point) {
+        return switch (point.stringValue("path")) {
+            case "reduced" -> true;
+            case "materialized" -> false;
+            default -> reducible(point) && ReducedLinearGd.cost(point.intValue("N"), point.intValue("P"),
+                    model(point).latentDim(), point.longValue("steps")) < ReducedLinearGd.materializedCost(point.intValue("N"),
+                    point.intValue("P"), model(point).latentDim(), point.longValue("steps"));
+        };
+    }
+
+    @Override
     public final Outcome run(Backend backend, DType dtype, Point point) {
         if (point.stringValue("trainer").equals("sgd")) {
             return runSgd(backend, dtype, point);
+        }
+        if (reduced(point)) {
+            Setting set = new Setting(point);
+            return ReducedLinearGd.run(backend, dtype, set.model(), point.seed(), set.dataSeed(), set.width(), point.intValue("P"),
+                    set.testSize(), set.noise(), point.doubleValue("eta"), point.doubleValue("eta_rel"),
+                    GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt());
         }
         Setting set = new Setting(point);
         LatentModel model = set.model();
@@ -151,6 +188,7 @@ abstract class LatentFeaturesExperiment implements Experiment {
                     values.put("eta_used", eta);
                     values.put("diverged", divergedStep >= 0);
                     values.put("diverged_step", divergedStep >= 0 ? divergedStep : null);
+                    values.put("reduced", false);
                     rows.add(new Row(step, values));
                     flops += 2.0 * testSize * n;
                 }

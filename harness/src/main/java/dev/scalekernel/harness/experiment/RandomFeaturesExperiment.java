@@ -45,6 +45,7 @@ public final class RandomFeaturesExperiment extends LatentFeaturesExperiment {
 
     @Override
     public void validate(ResolvedSpec spec) {
+        super.validate(spec);
         for (Point p : spec.points()) {
             if (p.doubleValue("alpha") > 0 && !(p.doubleValue("beta") > 0)) {
                 throw new IllegalArgumentException("parameter beta = " + p.doubleValue("beta")

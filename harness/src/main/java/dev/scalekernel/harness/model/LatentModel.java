@@ -47,11 +47,21 @@ public interface LatentModel {
         /** Targets y (samples × 1). */
         Matrix targets();
 
+        /** The latents X (samples × M) when they are dense, else null (then the reduced linear path is unavailable). */
+        default Matrix denseInputs() {
+            return null;
+        }
+
         /** Φ = σ(X Aᵀ/√M), a new samples × N matrix the caller closes. */
         Matrix features(Matrix projection, Activation activation);
 
         @Override
         void close();
+    }
+
+    /** Whether samples have {@link Sample#denseInputs()} (needed by the reduced linear path). */
+    default boolean denseLatents() {
+        return false;
     }
 
     /** The projection A (N×M), iid N(0, 1). */

@@ -47,6 +47,11 @@ public final class PowerLawGaussian implements LatentModel {
     }
 
     @Override
+    public boolean denseLatents() {
+        return true;
+    }
+
+    @Override
     public int latentDim() {
         return latentDim;
     }
@@ -88,6 +93,11 @@ public final class PowerLawGaussian implements LatentModel {
     }
 
     private record DenseSample(Backend backend, Matrix x, Matrix targets) implements Sample {
+        @Override
+        public Matrix denseInputs() {
+            return x;
+        }
+
         @Override
         public Matrix features(Matrix projection, Activation activation) {
             Matrix phi = backend.allocate(x.rows(), projection.rows(), x.dtype());

@@ -42,7 +42,7 @@ public final class SpecLoader {
 
     /** The built-in presets, by name, in a stable order. */
     public static List<String> presets() {
-        return List.of("smoke", "theory-check", "dynamics", "width-variance", "data-reuse", "sparse-double-descent",
+        return List.of("smoke", "theory-check", "dynamics", "dynamics-large", "width-variance", "data-reuse", "sparse-double-descent",
                 "sparse-exponents", "sparse-instability", "sparse-compute");
     }
 
