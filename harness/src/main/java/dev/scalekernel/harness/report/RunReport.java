@@ -388,6 +388,9 @@ public final class RunReport {
     }
 
     static String fmt(double v) {
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
         double r = Math.rint(v);
         return Math.abs(v - r) <= 1e-9 * Math.abs(v) && Math.abs(v) < 1e15 ? Long.toString((long) r) : String.format("%.4g", v);
     }
