@@ -60,7 +60,9 @@ abstract class LatentFeaturesExperiment implements Experiment {
             Measurement.real("eta_used", "the learning rate used (GD)"),
             Measurement.flag("diverged", "GD diverged at or before this step"),
             Measurement.integer("diverged_step", "the step at which GD diverged"),
-            Measurement.flag("reduced", "GD ran in the latent space (path reduced)"));
+            Measurement.flag("reduced", "GD ran in the latent space (path reduced)"),
+            Measurement.real("sgd_kernel_norm",
+                    "one-pass SGD: the expected loss stays bounded iff < 1 (Gaussian features; sgd with linear features)"));
 
     /** The model's own parameters (they come first in specs and results). */
     abstract List<Param> modelParams();
@@ -226,6 +228,9 @@ abstract class LatentFeaturesExperiment implements Experiment {
             Losses losses = new Losses(backend, model, proj, testPhi, test.targets(), testPhi, test.targets(), w,
                     testPrediction, testPrediction, linear);
             Map<String, Object> common = new HashMap<>(Map.of("lambda_max", lambdaMax, "eta_used", eta));
+            if (linear && model.denseLatents()) {
+                common.put("sgd_kernel_norm", sgdKernelNorm(backend, model, proj, eta, batch));
+            }
             long[] at = GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt();
             List<Row> rows = new ArrayList<>();
             double initial = Double.NaN;
@@ -262,6 +267,45 @@ abstract class LatentFeaturesExperiment implements Experiment {
             }
             return new Outcome(rows, flops);
         }
+    }
+
+    /**
+     * The one-pass SGD stability criterion for Gaussian features (Paquette et al., "4+3 phases", the
+     * norm of the Volterra kernel; here with a batch mean): with e_j the eigenvalues of the feature
+     * covariance Σ_φ = A Λ Aᵀ/M, one step of batch B and rate η maps the per-mode error d_j to
+     * d_j(1 − 2ηe_j + η²e_j²(1 + 1/B)) + (η²/B) e_j Σ_k e_k d_k, so the expected loss stays bounded iff
+     * ‖K‖ = (η/B) Σ_j e_j / (2 − η(1 + 1/B) e_j) &lt; 1 (and every denominator is positive). The sum is
+     * tr(C (2I − η(1 + 1/B) C)⁻¹) with C = Λ^½ AᵀA Λ^½/M, which has the same non-zero eigenvalues;
+     * +∞ when a mode is unstable on its own. Solved in double on the host (M×M). This is a statement about
+     * the mean over draws, exact in high dimension; at small N with B > 1 typical runs can converge above it.
+     */
+    static double sgdKernelNorm(Backend backend, LatentModel model, Matrix proj, double eta, int batch) {
+        int m = model.latentDim();
+        double[] lambda = model.spectrum();
+        double[] g = new double[m * m];
+        try (Matrix gram = backend.allocate(m, m, proj.dtype())) {
+            backend.gemm(true, false, 1, proj, proj, 0, gram);
+            backend.download(gram, g);
+        }
+        double[][] c = new double[m][m];
+        double[][] q = new double[m][m];
+        double factor = eta * (1 + 1.0 / batch);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                c[i][j] = Math.sqrt(lambda[i] * lambda[j]) * g[i * m + j] / m;
+                q[i][j] = (i == j ? 2 : 0) - factor * c[i][j];
+            }
+        }
+        try {
+            dev.scalekernel.api.reference.Cholesky.solveInPlace(q, c, "SGD stability system");
+        } catch (ArithmeticException e) {
+            return Double.POSITIVE_INFINITY; // 2 − η(1 + 1/B)e_j ≤ 0 for some mode
+        }
+        double trace = 0;
+        for (int i = 0; i < m; i++) {
+            trace += c[i][i];
+        }
+        return eta / batch * trace;
     }
 
     /** What every trainer reads from a point. */
