@@ -1,7 +1,5 @@
 package dev.scalekernel.gpu;
 
-import dev.scalekernel.api.ProbeResult;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -31,6 +29,7 @@ public final class CudaDriverProbe {
     private CudaDriverProbe() {
     }
 
+    @SuppressWarnings("restricted") // calling the driver natively is the point of the probe
     public static Finding find() {
         if (Boolean.getBoolean(DISABLE_PROPERTY)) {
             return new Finding(0, "disabled by -D" + DISABLE_PROPERTY + "=true");
@@ -69,15 +68,5 @@ public final class CudaDriverProbe {
         } catch (Throwable t) {
             return new Finding(0, "probing the CUDA driver failed: " + t);
         }
-    }
-
-    /** The provider's verdict: the GPU backend's kernels are not built yet, so a GPU alone is not enough. */
-    public static ProbeResult probe() {
-        Finding f = find();
-        if (f.devices() == 0) {
-            return ProbeResult.unavailable(f.detail());
-        }
-        return ProbeResult.unavailable("found " + f.detail() + ", but the CUDA backend's kernels are not implemented yet"
-                + " (tracked as the GPU backend issue); use --backend cpu");
     }
 }
