@@ -12,7 +12,6 @@ import dev.scalekernel.api.RandomStream;
 import dev.scalekernel.api.SparseMatrix;
 import dev.scalekernel.api.host.HostBackend;
 import dev.scalekernel.api.host.HostMatrix;
-import dev.scalekernel.api.reference.Cholesky;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,6 +33,9 @@ import java.lang.foreign.ValueLayout;
  * returns, never matrices of this backend, so {@link #liveAllocations()} only counts the caller's.
  */
 public final class CpuBackend extends HostBackend {
+
+    /** Rows per task when widening a Gram to fp64: 64 rows of 2048 fp32 are 512 KiB, many µs of copying. */
+    private static final int WIDEN_ROWS = 64;
 
     private final BackendInfo info;
     private final WorkerPool pool;
@@ -98,8 +100,9 @@ public final class CpuBackend extends HostBackend {
 
     /**
      * Φ = σ(s·X Fᵀ), X P×M, F N×M, out P×N: the blocked GEMM with op(B) = Fᵀ absorbed in the
-     * packing and σ applied in the epilogue to each register tile after its last depth slice.
-     * Threaded over tiles of out. Modifies out.
+     * packing; relu is applied in the epilogue to each register tile after its last depth slice,
+     * tanh and erf ({@link VectorActivation}, vectorised and deterministic) by each task to its
+     * tile of out after the last slice. Threaded over tiles of out. Modifies out.
      */
     @Override
     protected void featureMapK(double scale, Matrix x, Matrix f, Activation activation, Matrix out) {
@@ -214,10 +217,11 @@ public final class CpuBackend extends HostBackend {
     }
 
     /**
-     * Ridge regression, Φ P×N, y P×k, w N×k. N ≤ P: G = ΦᵀΦ (symmetric blocked GEMM) and ΦᵀY in
-     * the dtype, then (G + ridge·P·I) W = ΦᵀY by Cholesky in double. P &lt; N: (ΦΦᵀ + ridge·P·I) X = Y,
+     * Ridge regression, Φ P×N, y P×k, w N×k. N ≤ P: G = ΦᵀΦ (its upper triangle, by the blocked
+     * GEMM) and ΦᵀY in the dtype, then (G + ridge·P·I) W = ΦᵀY by the blocked, threaded Cholesky
+     * in double ({@link BlockedCholesky}, which says why double). P &lt; N: (ΦΦᵀ + ridge·P·I) X = Y,
      * then W = ΦᵀX by GEMM. Throws {@link ArithmeticException} when the system is not numerically
-     * positive definite. Modifies w.
+     * positive definite, with the reference's rule and message. Modifies w.
      */
     @Override
     protected void ridgeSolveK(Matrix phi, Matrix y, double ridge, Matrix w) {
@@ -233,34 +237,33 @@ public final class CpuBackend extends HostBackend {
         long bytes = dtype.bytes();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment gram = arena.allocate(Math.max(1, (long) dim * dim * bytes), 64);
-            // Symmetric products: one triangle computed, then mirrored.
-            multiply(dtype, new Product(featureSide, !featureSide, dim, dim, featureSide ? rows : n, 1, p.segment(),
-                    p.segment(), 0, gram, Activation.IDENTITY, true));
+            // The Cholesky reads the upper triangle only, so the lower one is neither computed nor mirrored.
+            multiply(dtype, new Product(featureSide, !featureSide, dim, dim, featureSide ? rows : n, 1, p.segment(), n,
+                    p.segment(), n, 0, gram, dim, Activation.IDENTITY, Product.Part.UPPER));
             MemorySegment rhs = ys.segment();
             if (featureSide) {
                 rhs = arena.allocate(Math.max(1, (long) n * k * bytes), 64);
                 multiply(dtype, Product.gemm(true, false, n, k, rows, 1, p.segment(), ys.segment(), 0, rhs));
             }
-            double[][] g = new double[dim][dim];
+            // The factorisation works in double, in place: an fp64 Gram is used as it is.
+            MemorySegment g = dtype == DType.F64 ? gram : toDouble(arena, gram, dim);
             for (int i = 0; i < dim; i++) {
-                for (int j = 0; j < dim; j++) {
-                    g[i][j] = get(gram, dtype, (long) i * dim + j);
-                }
-                g[i][i] += ridge * rows;
+                long at = (long) i * dim + i;
+                g.setAtIndex(ValueLayout.JAVA_DOUBLE, at, g.getAtIndex(ValueLayout.JAVA_DOUBLE, at) + ridge * rows);
             }
-            double[][] x = new double[dim][k];
+            double[][] x = new double[k][dim]; // one contiguous vector per right-hand side
             for (int i = 0; i < dim; i++) {
                 for (int j = 0; j < k; j++) {
-                    x[i][j] = get(rhs, dtype, (long) i * k + j);
+                    x[j][i] = get(rhs, dtype, (long) i * k + j);
                 }
             }
-            Cholesky.solveInPlace(g, x,
+            BlockedCholesky.solveInPlace(compute, g, dim, x,
                     featureSide ? "N x N system PhiT Phi + ridge P I" : "P x P system Phi PhiT + ridge P I");
             MemorySegment solution = featureSide ? ws.segment()
                     : arena.allocate(Math.max(1, (long) rows * k * bytes), 64);
             for (int i = 0; i < dim; i++) {
                 for (int j = 0; j < k; j++) {
-                    set(solution, dtype, (long) i * k + j, x[i][j]);
+                    set(solution, dtype, (long) i * k + j, x[j][i]);
                 }
             }
             if (!featureSide) {
@@ -315,6 +318,17 @@ public final class CpuBackend extends HostBackend {
         } else {
             GemmF64.multiply(compute, product);
         }
+    }
+
+    /** An fp64 copy of the dim×dim fp32 matrix m (exact), threaded over fixed row blocks. */
+    private MemorySegment toDouble(Arena arena, MemorySegment m, int dim) {
+        MemorySegment d = arena.allocate(Math.max(1, (long) dim * dim * Double.BYTES), 64);
+        pool.run(GemmF64.ceilDiv(dim, WIDEN_ROWS), (w, t) -> {
+            for (long i = (long) t * WIDEN_ROWS * dim; i < (long) Math.min(dim, (t + 1) * WIDEN_ROWS) * dim; i++) {
+                d.setAtIndex(ValueLayout.JAVA_DOUBLE, i, m.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            }
+        });
+        return d;
     }
 
     private static double get(MemorySegment s, DType dtype, long i) {

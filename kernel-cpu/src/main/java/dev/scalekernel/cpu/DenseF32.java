@@ -343,6 +343,7 @@ final class DenseF32 {
             int per = rowsPerBlock(x.rows());
             cx.pool().run(GemmF32.ceilDiv(x.rows(), per), (w, t) -> {
                 float[] acc = new float[n];
+                VectorActivation.Scratch activation = new VectorActivation.Scratch();
                 for (int i = t * per; i < Math.min(x.rows(), (t + 1) * per); i++) {
                     Arrays.fill(acc, 0);
                     for (int q = start[i]; q < start[i + 1]; q++) {
@@ -350,12 +351,15 @@ final class DenseF32 {
                     }
                     scaleActivate(acc, n, scale, act);
                     MemorySegment.copy(acc, 0, out, E, (long) i * n * BYTES, n);
+                    if (VectorActivation.handles(act)) {
+                        VectorActivation.applyF32(act, cx.fma(), out, (long) i * n * BYTES, n, activation);
+                    }
                 }
             });
         }
     }
 
-    /** v[0..n) ← σ(s·v). */
+    /** v[0..n) ← s·v, then relu if σ is relu (the caller applies tanh and erf in place in the output). */
     private static void scaleActivate(float[] v, int n, float scale, Activation act) {
         int bound = S.loopBound(n);
         int i = 0;
@@ -367,11 +371,6 @@ final class DenseF32 {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector z = FloatVector.fromArray(S, v, i, m).mul(scale);
             (act == Activation.RELU ? GemmF32.relu(z) : z).intoArray(v, i, m);
-        }
-        if (act == Activation.TANH || act == Activation.ERF) {
-            for (int j = 0; j < n; j++) {
-                v[j] = (float) act.apply(v[j]);
-            }
         }
     }
 

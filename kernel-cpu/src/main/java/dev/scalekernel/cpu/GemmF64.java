@@ -20,7 +20,8 @@ import java.nio.ByteOrder;
  *       micro-kernel over them, B micro-panel outer (reused by every A micro-panel), A micro-panels
  *       inner (the A block stays in L2);</li>
  *   <li>the epilogue merges each register tile into C: α·acc (+ β·C) for the first KC slice,
- *       + α·acc for the next ones, σ after the last.</li>
+ *       + α·acc for the next ones, relu after the last; tanh and erf are applied by each task to its
+ *       tile of C after the last slice, while it is still in L2.</li>
  * </ol>
  * Every element of C is summed in the same order (KC slices in turn, k ascending inside) by
  * exactly one task, whatever the thread count, so results are bit-identical for any thread count.
@@ -117,16 +118,20 @@ final class GemmF64 {
                         Math.min(TASK_COLS, blockStart + nc - c0), scratch[w]);
             });
         }
-        if (p.symmetric()) {
-            mirror(cx, p.c(), n);
+        if (p.part() == Product.Part.SYMMETRIC) {
+            mirror(cx, p.c(), n, p.ldc());
         }
     }
 
-    /** Per-worker buffers: the packed A block, one register tile, one row of B for transposed packing. */
+    /**
+     * Per-worker buffers: the packed A block, one register tile, one row of B for transposed
+     * packing, and the activation's chunk buffers.
+     */
     private static final class Scratch {
         final double[] a;
         final double[] tile = new double[MR * NR];
         final double[] row;
+        final VectorActivation.Scratch activation = new VectorActivation.Scratch();
 
         Scratch(int aSize, int rowSize) {
             a = new double[aSize];
@@ -137,8 +142,8 @@ final class GemmF64 {
     /** One task: rows [i0, i0+mc) × columns [c0, c0+cw) of C, over the whole depth. */
     private static void tile(boolean fma, Product p, double[] packedB, int blockStart, int i0, int mc, int c0, int cw,
                              Scratch s) {
-        if (p.symmetric() && c0 + cw - 1 < i0) {
-            return; // entirely below the diagonal: mirrored later
+        if (p.upperOnly() && c0 + cw - 1 < i0) {
+            return; // entirely below the diagonal: not wanted (UPPER) or mirrored later (SYMMETRIC)
         }
         int k = p.k();
         int firstPanel = (c0 - blockStart) / NR;
@@ -156,12 +161,19 @@ final class GemmF64 {
                 int bOffset = ((firstPanel + jp) * k + p0) * NR;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int row = i0 + ir;
-                    if (p.symmetric() && col + nr - 1 < row) {
+                    if (p.upperOnly() && col + nr - 1 < row) {
                         break; // this and every later micro-tile of the panel lie below the diagonal
                     }
                     microKernel(fma, s.a, ir * kc, packedB, bOffset, kc, s.tile);
                     merge(fma, p, s.tile, row, col, Math.min(MR, mc - ir), nr, first, last, alpha, beta);
                 }
+            }
+        }
+        if (VectorActivation.handles(p.activation())) {
+            // tanh and erf over the task's tile of C, still in L2 from the last slice
+            for (int r = i0; r < i0 + mc; r++) {
+                VectorActivation.applyF64(p.activation(), fma, p.c(), ((long) r * p.ldc() + c0) * BYTES, cw,
+                        s.activation);
             }
         }
     }
@@ -241,22 +253,22 @@ final class GemmF64 {
 
     /**
      * The epilogue: merges an mr×nr register tile into C at (row, col). First slice:
-     * α·acc (+ β·C when β ≠ 0, so C is not read otherwise); later slices: C + α·acc; σ after the
-     * last. All vector work stays in this one method so that C2 knows the vectors' exact species
-     * and keeps them in registers (a vector passed to a method that is not inlined is boxed and
-     * runs the Java fallback).
+     * α·acc (+ β·C when β ≠ 0, so C is not read otherwise); later slices: C + α·acc; relu after
+     * the last (tanh and erf follow over the task's whole tile, see {@link VectorActivation}).
+     * All vector work stays in this one method so that C2 knows the vectors' exact species and
+     * keeps them in registers (a vector passed to a method that is not inlined is boxed and runs
+     * the Java fallback).
      */
     private static void merge(boolean fma, Product p, double[] tile, int row, int col, int mr, int nr, boolean first,
                               boolean last, double alpha, double beta) {
         MemorySegment c = p.c();
-        long n = p.n();
-        Activation act = last ? p.activation() : Activation.IDENTITY;
-        boolean relu = act == Activation.RELU;
+        long ldc = p.ldc();
+        boolean relu = last && p.activation() == Activation.RELU;
         boolean readC = !first || beta != 0;
         DoubleVector va = DoubleVector.broadcast(S, alpha);
         DoubleVector vb = DoubleVector.broadcast(S, first ? beta : 1);
         for (int r = 0; r < mr; r++) {
-            long at = ((row + r) * n + col) * BYTES;
+            long at = ((row + r) * ldc + col) * BYTES;
             for (int v = 0; v < nr; v += L) {
                 long cAt = at + v * BYTES;
                 DoubleVector z = DoubleVector.fromArray(S, tile, r * NR + v);
@@ -270,9 +282,6 @@ final class GemmF64 {
                     (relu ? relu(z) : z).intoMemorySegment(c, cAt, NATIVE, m);
                 }
             }
-            if (act == Activation.TANH || act == Activation.ERF) {
-                applyScalar(act, c, at, nr);
-            }
         }
     }
 
@@ -281,27 +290,17 @@ final class GemmF64 {
         return DoubleVector.zero(S).blend(v, v.compare(VectorOperators.GT, 0));
     }
 
-    /**
-     * tanh and erf in double, element by element, with the reference definitions: the JDK's
-     * vector tanh uses a different (SVML) algorithm once C2 compiles it than in the interpreter,
-     * which would make results depend on JIT timing, and erf has no vector operation.
-     */
-    static void applyScalar(Activation act, MemorySegment c, long at, int count) {
-        for (int j = 0; j < count; j++) {
-            long e = at + j * BYTES;
-            c.set(E, e, act.apply(c.get(E, e)));
-        }
-    }
-
     /** k = 0: op(A)·op(B) is empty, so C = σ(β·C), with C not read when β = 0. */
     private static void scaleOnly(Compute cx, Product p) {
         MemorySegment c = p.c();
-        long size = (long) p.m() * p.n();
         double beta = p.beta();
         Activation act = p.activation();
-        for (long i = 0; i < size; i++) {
-            double v = beta == 0 ? 0 : beta * c.getAtIndex(E, i);
-            c.setAtIndex(E, i, act.apply(v));
+        for (int i = 0; i < p.m(); i++) {
+            for (int j = 0; j < p.n(); j++) {
+                long at = (long) i * p.ldc() + j;
+                double v = beta == 0 ? 0 : beta * c.getAtIndex(E, at);
+                c.setAtIndex(E, at, act.apply(v));
+            }
         }
     }
 
@@ -311,15 +310,14 @@ final class GemmF64 {
      */
     private static void packA(Product p, int i0, int mc, int p0, int kc, double[] dst, double[] row) {
         MemorySegment a = p.a();
-        long m = p.m();
-        long k = p.k();
+        long lda = p.lda();
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = ir * kc;
             if (p.transA()) {
                 // A is k×m: the MR rows of one depth step are contiguous.
                 for (int q = 0; q < kc; q++) {
-                    long from = (p0 + q) * m + i0 + ir;
+                    long from = (p0 + q) * lda + i0 + ir;
                     int to = base + q * MR;
                     for (int r = 0; r < mr; r++) {
                         dst[to + r] = a.getAtIndex(E, from + r);
@@ -332,7 +330,7 @@ final class GemmF64 {
                 // A is m×k: copy each row out in bulk, then interleave it into the panel.
                 for (int r = 0; r < MR; r++) {
                     if (r < mr) {
-                        MemorySegment.copy(a, E, ((i0 + ir + r) * k + p0) * BYTES, row, 0, kc);
+                        MemorySegment.copy(a, E, ((i0 + ir + r) * lda + p0) * BYTES, row, 0, kc);
                         for (int q = 0; q < kc; q++) {
                             dst[base + q * MR + r] = row[q];
                         }
@@ -353,7 +351,7 @@ final class GemmF64 {
     private static void packB(Product p, double[] dst, int j0, int nc, int from, int to, double[] row) {
         MemorySegment b = p.b();
         int k = p.k();
-        long n = p.n();
+        long ldb = p.ldb();
         for (int jp = from; jp < to; jp++) {
             int col = j0 + jp * NR;
             int nr = Math.min(NR, j0 + nc - col);
@@ -362,7 +360,7 @@ final class GemmF64 {
                 // B is n×k: column j of op(B) is row j of B, contiguous; interleave it.
                 for (int c = 0; c < NR; c++) {
                     if (c < nr) {
-                        MemorySegment.copy(b, E, (col + c) * (long) k * BYTES, row, 0, k);
+                        MemorySegment.copy(b, E, (col + c) * ldb * BYTES, row, 0, k);
                         for (int q = 0; q < k; q++) {
                             dst[base + q * NR + c] = row[q];
                         }
@@ -377,7 +375,7 @@ final class GemmF64 {
                 VectorMask<Double> m0 = S.indexInRange(0, nr);
                 VectorMask<Double> m1 = S.indexInRange(L, nr);
                 for (int q = 0; q < k; q++) {
-                    long at = (q * n + col) * BYTES;
+                    long at = (q * ldb + col) * BYTES;
                     int to0 = base + q * NR;
                     if (nr == NR) {
                         DoubleVector.fromMemorySegment(S, b, at, NATIVE).intoArray(dst, to0);
@@ -391,8 +389,8 @@ final class GemmF64 {
         }
     }
 
-    /** Copies the upper triangle of the n×n matrix c onto its lower triangle, tile by tile. */
-    private static void mirror(Compute cx, MemorySegment c, int n) {
+    /** Copies the upper triangle of the n×n matrix c (leading dimension ldc) onto its lower triangle, tile by tile. */
+    private static void mirror(Compute cx, MemorySegment c, int n, long ldc) {
         cx.pool().run(ceilDiv(n, MIRROR_TILE), (w, t) -> {
             int i0 = t * MIRROR_TILE;
             int i1 = Math.min(n, i0 + MIRROR_TILE);
@@ -400,7 +398,7 @@ final class GemmF64 {
                 int j1 = Math.min(i1, j0 + MIRROR_TILE);
                 for (int i = i0; i < i1; i++) {
                     for (int j = j0; j < Math.min(j1, i); j++) {
-                        c.setAtIndex(E, (long) i * n + j, c.getAtIndex(E, (long) j * n + i));
+                        c.setAtIndex(E, i * ldc + j, c.getAtIndex(E, j * ldc + i));
                     }
                 }
             }

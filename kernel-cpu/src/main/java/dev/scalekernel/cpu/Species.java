@@ -2,6 +2,7 @@ package dev.scalekernel.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,6 +15,12 @@ final class Species {
     static final VectorSpecies<Float> F32 = FloatVector.SPECIES_PREFERRED;
     /** The fp64 twin of {@link #F32}: same bit width, half the lanes. */
     static final VectorSpecies<Double> F64 = DoubleVector.SPECIES_PREFERRED;
+    /**
+     * fp32 lanes as many as {@link #F64}'s, at half its width: widening one such vector gives
+     * exactly one F64 vector (how fp32 activations are evaluated in double).
+     */
+    static final VectorSpecies<Float> F32_FOR_F64 = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(F64.vectorBitSize() / 2));
 
     private Species() {
     }

@@ -11,6 +11,7 @@ import dev.scalekernel.api.LambdaMaxOptions;
 import dev.scalekernel.api.Matrix;
 import dev.scalekernel.api.SparseMatrix;
 import dev.scalekernel.api.conformance.Tolerances;
+import dev.scalekernel.api.reference.ReferenceBackend;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -27,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * What the conformance suite's small shapes cannot reach: products larger than every cache block
  * (several KC slices, MC row blocks, TASK_COLS chunks, partial edge tiles), the fused activation
  * applied only after the last slice, exact symmetry across task boundaries, bitwise equality
- * between thread counts on those shapes, and the FMA-off path.
+ * between thread counts on those shapes, the FMA-off path, and ridge systems larger than one
+ * Cholesky panel.
  */
 class CpuKernelsTest {
 
@@ -157,6 +160,7 @@ class CpuKernelsTest {
                  Matrix xm = b.upload(x, M, K, dtype);
                  Matrix fm = b.upload(f, N, K, dtype);
                  Matrix phi = b.allocate(M, N, dtype);
+                 Matrix phiErf = b.allocate(M, N, dtype);
                  Matrix gram = b.allocate(M, M, dtype);
                  Matrix c = b.allocate(K, N, dtype);
                  SparseMatrix xs = b.upload(csr, dtype);
@@ -165,16 +169,19 @@ class CpuKernelsTest {
                  Matrix ym = b.upload(y, M, 3, dtype);
                  Matrix y1 = b.upload(Arrays.copyOf(y, M), M, 1, dtype);
                  Matrix w1 = b.allocate(N, 1, dtype);
-                 Matrix w3 = b.allocate(N, 3, dtype)) {
+                 Matrix w3 = b.allocate(N, 3, dtype);
+                 Matrix ridge = b.allocate(N, 3, dtype)) {
                 b.featureMap(1 / Math.sqrt(K), xm, fm, Activation.TANH, phi);
+                b.featureMap(1 / Math.sqrt(K), xm, fm, Activation.ERF, phiErf);
                 b.gramRows(1, phi, phi, gram);
                 b.gemm(true, false, 1, xm, phi, 0, c);
                 b.featureMapSparse(0.5, xs, fs, Activation.RELU, phiSparse);
                 double lambda = b.lambdaMax(phi, LambdaMaxOptions.defaults(7));
                 GdResult one = b.gradientDescent(phi, y1, w1, new double[] {1 / lambda}, GdOptions.everyStep(5));
                 GdResult many = b.gradientDescent(phi, ym, w3, new double[] {1 / lambda}, GdOptions.everyStep(5));
+                b.ridgeSolve(phi, ym, 0.01, ridge); // P x P system, M > one Cholesky panel
                 List<Double> all = new ArrayList<>();
-                for (Matrix m : new Matrix[] {phi, gram, c, phiSparse, w1, w3}) {
+                for (Matrix m : new Matrix[] {phi, phiErf, gram, c, phiSparse, w1, w3, ridge}) {
                     for (double v : values(b, m)) {
                         all.add(v);
                     }
@@ -225,6 +232,73 @@ class CpuKernelsTest {
                     check(got[i * n + j], dot[0], Tolerances.product(dtype, k, dot[1], dot[0]), "gemm without FMA");
                 }
             }
+        }
+    }
+
+    /**
+     * Systems of several Cholesky panels (a partial last panel and a partial last strip), on both
+     * sides (N ≤ P and P &lt; N), with more right-hand sides than one solve task takes, against the
+     * reference within the suite's ridge bound.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void ridgeBeyondOneCholeskyPanelMatchesTheReference(DType dtype) {
+        double ridge = 0.05;
+        try (Backend b = new CpuBackend(BackendOptions.defaults());
+             Backend reference = new ReferenceBackend(BackendOptions.defaults())) {
+            for (int[] s : new int[][] {{400, 2 * BlockedCholesky.PANEL + 45, 11}, {263, 500, 2}}) {
+                int p = s[0];
+                int n = s[1];
+                int k = s[2];
+                double[] pv = gaussian(p * n);
+                double[] yv = gaussian(p * k);
+                try (Matrix phi = b.upload(pv, p, n, dtype);
+                     Matrix y = b.upload(yv, p, k, dtype);
+                     Matrix w = b.allocate(n, k, dtype);
+                     Matrix rphi = reference.upload(values(b, phi), p, n, dtype);
+                     Matrix ry = reference.upload(values(b, y), p, k, dtype);
+                     Matrix rw = reference.allocate(n, k, dtype)) {
+                    b.ridgeSolve(phi, y, ridge, w);
+                    reference.ridgeSolve(rphi, ry, ridge, rw);
+                    double[] got = values(b, w);
+                    double[] expected = values(reference, rw);
+                    // Lanczos converges to λ_max to ~1e-10 relative here; the margin keeps κ an upper bound.
+                    double lambda = reference.lambdaMax(rphi, LambdaMaxOptions.defaults(3)) * (1 + 1e-6);
+                    double diff = 0;
+                    double norm = 0;
+                    for (int i = 0; i < got.length; i++) {
+                        diff += (got[i] - expected[i]) * (got[i] - expected[i]);
+                        norm += expected[i] * expected[i];
+                    }
+                    double tol = Tolerances.ridge(dtype, p, n, (lambda + ridge) / ridge, Math.sqrt(norm));
+                    assertTrue(Math.sqrt(diff) <= tol,
+                            "ridge " + p + "x" + n + "x" + k + ": ‖ΔW‖ = " + Math.sqrt(diff) + " exceeds " + tol);
+                }
+            }
+        }
+    }
+
+    /**
+     * A duplicated column past the first panel makes ΦᵀΦ singular: without a ridge the factorisation
+     * fails at that column's pivot, with the reference's message.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void ridgelessSolveFailsAtTheFirstSingularPivotBeyondThePanels(DType dtype) {
+        int p = 400;
+        int n = 2 * BlockedCholesky.PANEL + 45;
+        int duplicate = BlockedCholesky.PANEL + 70;
+        double[] data = gaussian(p * n);
+        for (int i = 0; i < p; i++) {
+            data[i * n + duplicate] = data[i * n + 3];
+        }
+        try (Backend b = new CpuBackend(BackendOptions.defaults());
+             Matrix phi = b.upload(data, p, n, dtype);
+             Matrix y = b.upload(gaussian(p), p, 1, dtype);
+             Matrix w = b.allocate(n, 1, dtype)) {
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> b.ridgeSolve(phi, y, 0, w));
+            assertTrue(e.getMessage().contains("not numerically positive definite (pivot " + duplicate + " is "),
+                    e.getMessage());
         }
     }
 
