@@ -39,4 +39,17 @@ public interface Experiment {
 
     /** Runs one point. Everything it allocates on the backend is closed before it returns. */
     Outcome run(Backend backend, DType dtype, Point point);
+
+    /**
+     * Points with the same key may run together ({@link #runBatch}); by default every point is alone.
+     * Batching changes no number a point produces, only how much work is shared.
+     */
+    default String batchKey(Point point) {
+        return point.id();
+    }
+
+    /** Runs points that share a {@link #batchKey}; one outcome per point, in order. */
+    default List<Outcome> runBatch(Backend backend, DType dtype, List<Point> points) {
+        return points.stream().map(p -> run(backend, dtype, p)).toList();
+    }
 }

@@ -116,6 +116,29 @@ abstract class LatentFeaturesExperiment implements Experiment {
         };
     }
 
+    /**
+     * Points that differ only in their learning rate share data, features and λ_max: materialized GD
+     * trains them together, one right-hand side each, in one backend call per segment.
+     */
+    @Override
+    public String batchKey(Point point) {
+        if (!point.stringValue("trainer").equals("gd") || reduced(point)) {
+            return point.id();
+        }
+        StringBuilder key = new StringBuilder(id()).append('|').append(point.seed());
+        point.values().forEach((k, v) -> {
+            if (!k.equals("eta") && !k.equals("eta_rel")) {
+                key.append('|').append(k).append('=').append(v);
+            }
+        });
+        return key.toString();
+    }
+
+    @Override
+    public List<Outcome> runBatch(Backend backend, DType dtype, List<Point> points) {
+        return points.size() == 1 ? List.of(run(backend, dtype, points.getFirst())) : gradientDescent(backend, dtype, points);
+    }
+
     @Override
     public final Outcome run(Backend backend, DType dtype, Point point) {
         if (point.stringValue("trainer").equals("sgd")) {
@@ -127,75 +150,144 @@ abstract class LatentFeaturesExperiment implements Experiment {
                     set.testSize(), set.noise(), point.doubleValue("eta"), point.doubleValue("eta_rel"),
                     GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt());
         }
-        Setting set = new Setting(point);
-        LatentModel model = set.model();
-        int m = model.latentDim();
-        int n = set.width();
-        int p = point.intValue("P");
-        int testSize = set.testSize();
-        Activation activation = set.activation();
-        boolean linear = set.linear();
-        long seed = point.seed();
-        long dataSeed = set.dataSeed();
-        double noise = set.noise();
-        try (LatentModel.Sample train = model.sample(backend, 0, p, dtype, dataSeed, LatentModel.STREAM_TRAIN, noise);
-             LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise);
-             Matrix proj = model.projection(backend, n, dtype, seed);
-             Matrix phi = train.features(proj, activation);
-             Matrix testPhi = test.features(proj, activation);
-             Matrix w = backend.allocate(n, 1, dtype);
-             Matrix trainPrediction = backend.allocate(p, 1, dtype);
-             Matrix testPrediction = backend.allocate(testSize, 1, dtype)) {
-            double lambdaMax = backend.lambdaMax(phi, LambdaMaxOptions.defaults(seed));
-            double flops = 2.0 * m * n * (p + testSize) + 4.0 * p * n * 50;
-            Map<String, Object> common = new HashMap<>(measureModel(model, train, p));
-            common.put("lambda_max", lambdaMax);
-            Losses losses = new Losses(backend, model, proj, phi, train.targets(), testPhi, test.targets(), w,
-                    trainPrediction, testPrediction, linear);
-            List<Row> rows = new ArrayList<>();
-            if (point.stringValue("trainer").equals("ridge")) {
-                backend.ridgeSolve(phi, train.targets(), point.doubleValue("ridge"), w);
-                int small = Math.min(n, p);
-                flops += 2.0 * small * small * Math.max(n, p) + small * (double) small * small / 3;
-                Map<String, Object> values = losses.measure(null);
-                values.putAll(common);
-                if (linear) {
-                    // Our features are A x/√M, the theory's F x/√N: the same ridge path with λ = ridge·M/N.
-                    // The theory's error includes the noise variance; the population loss is the excess over it.
-                    values.put("theory_loss", new DeterministicEquivalent(model.spectrum(), model.teacher())
-                            .predict(n, p, point.doubleValue("ridge") * m / n, noise * noise).oneDraw() - noise * noise);
-                }
-                rows.add(new Row(null, values));
-            } else {
-                double eta = learningRate(point, lambdaMax);
-                long[] at = GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt();
-                long divergedStep = -1;
-                long done = 0;
-                for (long step : at) {
-                    double trainLoss;
-                    if (divergedStep < 0 && step > done) {
-                        GdResult segment = backend.gradientDescent(phi, train.targets(), w, new double[] {eta},
-                                new GdOptions(step - done, new long[] {step - done}, GdOptions.DEFAULT_DIVERGENCE_FACTOR));
-                        flops += 4.0 * p * n * (step - done);
-                        if (segment.diverged(0)) {
-                            divergedStep = done + segment.divergedStep()[0];
+        if (point.stringValue("trainer").equals("gd")) {
+            return gradientDescent(backend, dtype, List.of(point)).getFirst();
+        }
+        try (Data data = new Data(backend, dtype, point)) {
+            Setting set = data.set;
+            int m = set.model().latentDim();
+            int n = set.width();
+            int p = point.intValue("P");
+            double noise = set.noise();
+            backend.ridgeSolve(data.phi, data.train.targets(), point.doubleValue("ridge"), data.w);
+            int small = Math.min(n, p);
+            double flops = data.flops + 2.0 * small * small * Math.max(n, p) + small * (double) small * small / 3;
+            Map<String, Object> values = data.losses.measure(null);
+            values.putAll(data.common);
+            if (set.linear()) {
+                // Our features are A x/√M, the theory's F x/√N: the same ridge path with λ = ridge·M/N.
+                // The theory's error includes the noise variance; the population loss is the excess over it.
+                values.put("theory_loss", new DeterministicEquivalent(set.model().spectrum(), set.model().teacher())
+                        .predict(n, p, point.doubleValue("ridge") * m / n, noise * noise).oneDraw() - noise * noise);
+            }
+            return new Outcome(List.of(new Row(null, values)), flops);
+        }
+    }
+
+    /**
+     * Materialized full-batch GD for points that differ at most in their learning rate: column j of W
+     * trains point j. Segments between the shared record steps are single backend calls; a column that
+     * diverged keeps NaN records from then on.
+     */
+    private List<Outcome> gradientDescent(Backend backend, DType dtype, List<Point> points) {
+        Point first = points.getFirst();
+        int k = points.size();
+        try (Data data = new Data(backend, dtype, first);
+             Matrix weights = backend.allocate(data.set.width(), k, dtype);
+             Matrix testPredictions = backend.allocate(data.set.testSize(), k, dtype)) {
+            int n = data.set.width();
+            int p = first.intValue("P");
+            double[] eta = points.stream().mapToDouble(pt -> learningRate(pt, data.lambdaMax)).toArray();
+            long[] at = GdOptions.logSpaced(first.longValue("steps"), first.intValue("records_per_decade")).recordAt();
+            List<List<Row>> rows = new ArrayList<>();
+            points.forEach(pt -> rows.add(new ArrayList<>()));
+            long[] divergedStep = new long[k];
+            java.util.Arrays.fill(divergedStep, -1);
+            double[] trainLoss = new double[k];
+            long done = 0;
+            double flops = data.flops;
+            for (long step : at) {
+                if (step > done) {
+                    GdResult segment = backend.gradientDescent(data.phi, data.train.targets(), weights, eta,
+                            new GdOptions(step - done, new long[] {step - done}, GdOptions.DEFAULT_DIVERGENCE_FACTOR));
+                    flops += 4.0 * p * n * (step - done) * k;
+                    for (int j = 0; j < k; j++) {
+                        if (divergedStep[j] < 0 && segment.diverged(j)) {
+                            divergedStep[j] = done + segment.divergedStep()[j];
                         }
-                        trainLoss = segment.finalLoss(0);
-                        done = step;
-                    } else {
-                        trainLoss = divergedStep >= 0 ? Double.NaN : losses.train();
+                        trainLoss[j] = segment.finalLoss(j);
                     }
-                    Map<String, Object> values = divergedStep >= 0 ? losses.nan() : losses.measure(trainLoss);
-                    values.putAll(common);
-                    values.put("eta_used", eta);
-                    values.put("diverged", divergedStep >= 0);
-                    values.put("diverged_step", divergedStep >= 0 ? divergedStep : null);
+                    done = step;
+                } else {
+                    trainLoss = data.losses.trainLosses(weights);
+                }
+                List<Map<String, Object>> measured = data.losses.measureColumns(weights, testPredictions, trainLoss);
+                for (int j = 0; j < k; j++) {
+                    Map<String, Object> values = divergedStep[j] >= 0 ? data.losses.nan() : measured.get(j);
+                    values.putAll(data.common);
+                    values.put("eta_used", eta[j]);
+                    values.put("diverged", divergedStep[j] >= 0);
+                    values.put("diverged_step", divergedStep[j] >= 0 ? divergedStep[j] : null);
                     values.put("reduced", false);
-                    rows.add(new Row(step, values));
-                    flops += 2.0 * testSize * n;
+                    rows.get(j).add(new Row(step, values));
+                }
+                flops += 2.0 * data.set.testSize() * n * k;
+            }
+            List<Outcome> outcomes = new ArrayList<>();
+            for (List<Row> r : rows) {
+                outcomes.add(new Outcome(r, flops / k));
+            }
+            return outcomes;
+        }
+    }
+
+    /** A point's training and test data, projection, features, λ_max and loss evaluator, on the backend. */
+    private final class Data implements AutoCloseable {
+        final Setting set;
+        final LatentModel.Sample train;
+        final LatentModel.Sample test;
+        final Matrix proj;
+        final Matrix phi;
+        final Matrix testPhi;
+        final Matrix w;
+        final Matrix trainPrediction;
+        final Matrix testPrediction;
+        final double lambdaMax;
+        final double flops;
+        final Map<String, Object> common;
+        final Losses losses;
+        private final List<AutoCloseable> owned = new ArrayList<>();
+
+        Data(Backend backend, DType dtype, Point point) {
+            set = new Setting(point);
+            LatentModel model = set.model();
+            int p = point.intValue("P");
+            int n = set.width();
+            try {
+                train = own(model.sample(backend, 0, p, dtype, set.dataSeed(), LatentModel.STREAM_TRAIN, set.noise()));
+                test = own(model.sample(backend, 0, set.testSize(), dtype, set.dataSeed(), LatentModel.STREAM_TEST, set.noise()));
+                proj = own(model.projection(backend, n, dtype, point.seed()));
+                phi = own(train.features(proj, set.activation()));
+                testPhi = own(test.features(proj, set.activation()));
+                w = own(backend.allocate(n, 1, dtype));
+                trainPrediction = own(backend.allocate(p, 1, dtype));
+                testPrediction = own(backend.allocate(set.testSize(), 1, dtype));
+                lambdaMax = backend.lambdaMax(phi, LambdaMaxOptions.defaults(point.seed()));
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+            flops = 2.0 * model.latentDim() * n * (p + set.testSize()) + 4.0 * p * n * 50;
+            common = new HashMap<>(measureModel(model, train, p));
+            common.put("lambda_max", lambdaMax);
+            losses = new Losses(backend, model, proj, phi, train.targets(), testPhi, test.targets(), w, trainPrediction,
+                    testPrediction, set.linear());
+        }
+
+        private <T extends AutoCloseable> T own(T resource) {
+            owned.add(resource);
+            return resource;
+        }
+
+        @Override
+        public void close() {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                try {
+                    owned.get(i).close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
             }
-            return new Outcome(rows, flops);
         }
     }
 
@@ -370,6 +462,47 @@ abstract class LatentFeaturesExperiment implements Experiment {
             values.put("test_loss", backend.meanSquaredError(testPrediction, testY)[0]);
             values.put("population_loss", linear ? model.populationLoss(backend, proj, w) : null);
             return values;
+        }
+
+        /** Train losses of every column of W (N×k). */
+        double[] trainLosses(Matrix weights) {
+            try (Matrix predictions = backend.allocate(phi.rows(), weights.cols(), weights.dtype())) {
+                backend.gemm(false, false, 1, phi, weights, 0, predictions);
+                return backend.meanSquaredError(predictions, y);
+            }
+        }
+
+        /** The losses of every column of W, given their train losses. */
+        List<Map<String, Object>> measureColumns(Matrix weights, Matrix testPredictions, double[] trainLoss) {
+            backend.gemm(false, false, 1, testPhi, weights, 0, testPredictions);
+            double[] test = backend.meanSquaredError(testPredictions, testY);
+            double[] population = null;
+            if (linear) {
+                int m = model.latentDim();
+                try (Matrix v = backend.allocate(m, weights.cols(), weights.dtype())) {
+                    backend.gemm(true, false, 1 / Math.sqrt(m), proj, weights, 0, v);
+                    double[] vs = new double[m * weights.cols()];
+                    backend.download(v, vs);
+                    double[] lambda = model.spectrum();
+                    double[] teacher = model.teacher();
+                    population = new double[weights.cols()];
+                    for (int j = 0; j < weights.cols(); j++) {
+                        for (int i = 0; i < m; i++) {
+                            double d = vs[i * weights.cols() + j] - teacher[i];
+                            population[j] += lambda[i] * d * d;
+                        }
+                    }
+                }
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (int j = 0; j < weights.cols(); j++) {
+                Map<String, Object> values = new HashMap<>();
+                values.put("train_loss", trainLoss[j]);
+                values.put("test_loss", test[j]);
+                values.put("population_loss", population == null ? null : population[j]);
+                out.add(values);
+            }
+            return out;
         }
 
         Map<String, Object> nan() {

@@ -24,7 +24,8 @@ import java.util.concurrent.Future;
 /**
  * Runs the points of a spec that its run directory does not hold yet. The resolved spec is saved
  * before any point runs; each finished point is committed to the store on its own, so an
- * interrupted sweep resumes where it stopped. Each worker opens its own backend; a point that throws
+ * interrupted sweep resumes where it stopped. Points the experiment can share work between (same
+ * {@link Experiment#batchKey}) run as one task. Each worker opens its own backend; a point that throws
  * is recorded as failed and the sweep goes on.
  */
 public final class SweepRunner {
@@ -46,13 +47,17 @@ public final class SweepRunner {
         long start = System.nanoTime();
         try (ResultsStore store = ResultsStore.open(directory, experiment)) {
             Set<String> done = store.completedPoints();
-            ConcurrentLinkedQueue<Point> todo = new ConcurrentLinkedQueue<>();
-            points.stream().filter(p -> !done.contains(p.id())).forEach(todo::add);
-            int alreadyDone = points.size() - todo.size();
+            // Points the experiment can run together (e.g. learning rates on shared features) form one task.
+            java.util.Map<String, List<Point>> groups = new java.util.LinkedHashMap<>();
+            points.stream().filter(p -> !done.contains(p.id()))
+                    .forEach(p -> groups.computeIfAbsent(experiment.batchKey(p), k -> new ArrayList<>()).add(p));
+            ConcurrentLinkedQueue<List<Point>> todo = new ConcurrentLinkedQueue<>(groups.values());
+            int pending = groups.values().stream().mapToInt(List::size).sum();
+            int alreadyDone = points.size() - pending;
             if (alreadyDone > 0) {
                 err.println("resuming: " + alreadyDone + " of " + points.size() + " points already done");
             }
-            int toRun = todo.size();
+            int toRun = pending;
             Progress progress = new Progress(err, toRun, terminal);
             int[] failed = new int[1];
             String[] backendDescription = {choice.provider().id()};
@@ -70,21 +75,28 @@ public final class SweepRunner {
                             backendDescription[0] = backend.info().description();
                             ResultsStore.Provenance prov = new ResultsStore.Provenance(spec.hash(), backend.info().id(),
                                     spec.dtype().toString(), backend.info().threads(), host(), version());
-                            for (Point p; (p = todo.poll()) != null; ) {
+                            for (List<Point> group; (group = todo.poll()) != null; ) {
                                 long t0 = System.nanoTime();
-                                boolean ok;
+                                List<Experiment.Outcome> outcomes;
                                 try {
-                                    Experiment.Outcome outcome = experiment.run(backend, spec.dtype(), p);
-                                    store.append(p, prov, outcome, (System.nanoTime() - t0) / 1e9);
-                                    ok = true;
+                                    outcomes = experiment.runBatch(backend, spec.dtype(), group);
                                 } catch (RuntimeException e) {
-                                    store.fail(p, String.valueOf(e), (System.nanoTime() - t0) / 1e9);
-                                    synchronized (failed) {
-                                        failed[0]++;
+                                    // wall_s of a group is shared evenly by its points.
+                                    double share = (System.nanoTime() - t0) / 1e9 / group.size();
+                                    for (Point p : group) {
+                                        store.fail(p, String.valueOf(e), share);
+                                        synchronized (failed) {
+                                            failed[0]++;
+                                        }
+                                        progress.pointFinished(false);
                                     }
-                                    ok = false;
+                                    continue;
                                 }
-                                progress.pointFinished(ok);
+                                double share = (System.nanoTime() - t0) / 1e9 / group.size();
+                                for (int i = 0; i < group.size(); i++) {
+                                    store.append(group.get(i), prov, outcomes.get(i), share);
+                                    progress.pointFinished(true);
+                                }
                             }
                         }
                         return null;

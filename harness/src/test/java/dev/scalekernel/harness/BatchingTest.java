@@ -1,0 +1,56 @@
+package dev.scalekernel.harness;
+
+import dev.scalekernel.api.Backend;
+import dev.scalekernel.api.Backends;
+import dev.scalekernel.api.DType;
+import dev.scalekernel.harness.experiment.Experiment;
+import dev.scalekernel.harness.experiment.RandomFeaturesExperiment;
+import dev.scalekernel.harness.spec.SpecLoader;
+import dev.scalekernel.harness.sweep.Point;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Learning rates trained together (k right-hand sides in one GD call) give what each gives alone. */
+class BatchingTest {
+
+    private final Experiment experiment = new RandomFeaturesExperiment();
+
+    @Test
+    void learningRatesShareOneBatchAndMatchTheirSeparateRuns() {
+        List<Point> points = SpecLoader.load("smoke", List.of("M=32", "N=80", "P=60", "trainer=gd", "steps=300", "test=50",
+                "seeds=2", "eta_rel=0.5,1.0,1.9,2.5", "path=materialized", "dtype=f64")).points();
+        var groups = points.stream().collect(Collectors.groupingBy(experiment::batchKey));
+        assertEquals(2, groups.size(), "one batch per seed");
+        // Same data and steps; only the summation order of a k-column pass may differ: steps·(P + N)·u relative.
+        double tol = 4.0 * 300 * (60 + 80) * DType.F64.unitRoundoff();
+        try (Backend b = Backends.open("cpu")) {
+            for (List<Point> group : groups.values()) {
+                assertEquals(4, group.size());
+                List<Experiment.Outcome> together = experiment.runBatch(b, DType.F64, group);
+                for (int j = 0; j < group.size(); j++) {
+                    List<Experiment.Row> alone = experiment.run(b, DType.F64, group.get(j)).rows();
+                    List<Experiment.Row> batched = together.get(j).rows();
+                    assertEquals(alone.size(), batched.size());
+                    for (int r = 0; r < alone.size(); r++) {
+                        assertEquals(alone.get(r).values().get("diverged"), batched.get(r).values().get("diverged"));
+                        for (String m : new String[] {"train_loss", "test_loss", "population_loss"}) {
+                            double x = (double) alone.get(r).values().get(m);
+                            double y = (double) batched.get(r).values().get(m);
+                            if (Double.isNaN(x)) {
+                                assertTrue(Double.isNaN(y), m + " NaN alone but not batched");
+                            } else {
+                                assertEquals(x, y, tol * Math.abs(x), "eta_rel " + group.get(j).values().get("eta_rel") + " " + m);
+                            }
+                        }
+                    }
+                }
+                assertEquals(true, together.get(3).rows().getLast().values().get("diverged"), "eta_rel 2.5 diverges");
+            }
+        }
+    }
+}
