@@ -2,6 +2,8 @@ package dev.scalekernel.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,6 +23,10 @@ final class Species {
      */
     static final VectorSpecies<Float> F32_FOR_F64 = VectorSpecies.of(float.class,
             VectorShape.forBitSize(F64.vectorBitSize() / 2));
+    /** 32-bit integer lanes of {@link #F32}'s shape: the bits of fp32 lanes. */
+    static final VectorSpecies<Integer> I32 = IntVector.SPECIES_PREFERRED;
+    /** 64-bit integer lanes of {@link #F64}'s shape: the bits of fp64 lanes, Philox blocks (RandomFill). */
+    static final VectorSpecies<Long> I64 = LongVector.SPECIES_PREFERRED;
 
     private Species() {
     }
