@@ -271,11 +271,15 @@ public final class RunReport {
             boolean hasTheory = java.util.Arrays.stream(theory).allMatch(Double::isFinite);
             double[][] theoryFitted = inside(window, x, theory);
             PowerLawFit theoryFit = hasTheory ? PowerLawFit.of(theoryFitted[0], theoryFitted[1]) : null;
-            int peak = 0;
-            for (int i = 1; i < y.length; i++) {
-                peak = y[i] > y[peak] ? i : peak;
+            // The double-descent peak: the highest interior local maximum (the global maximum is often the
+            // smallest model, at the edge of the range).
+            int peak = -1;
+            for (int i = 1; i < y.length - 1; i++) {
+                if (y[i] > y[i - 1] && y[i] > y[i + 1] && (peak < 0 || y[i] > y[peak])) {
+                    peak = i;
+                }
             }
-            boolean interior = peak > 0 && peak < y.length - 1;
+            boolean interior = peak > 0;
             double[][] bySeed = new double[x.length][seedIds.size()];
             for (int i = 0; i < x.length; i++) {
                 Map<Long, Double> m = seeds.getOrDefault(key(e.getValue().get(i)), Map.of());
