@@ -7,7 +7,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -36,21 +35,24 @@ import java.nio.ByteOrder;
  * fuses them — and sin/cos by the same quadrant reduction. Only steps that are exact or correctly
  * rounded are re-expressed: Math.rint(4u) as (4u + 1.5·2^p) − 1.5·2^p (exact for 0 &lt; 4u &lt; 4,
  * ties to even like rint), which also leaves the quadrant in the low bits; the uniforms
- * (2k + 1)·2^-24 as (1 + k·2^-23) − (1 − 2^-24), exact since the result is representable, and
- * fp64 likewise; (float) e as a conversion and (double) e as a magic-number subtraction, both
- * exact; fp32 sqrt(double) rounded to float as a float sqrt (both correctly rounded, since
- * 53 ≥ 2·24 + 2); negation as a sign-bit flip. Each of these is exact or correctly rounded in C2
- * code and in the Vector API's Java fallback alike, and no operation crosses lanes except the
- * final permutation, so a number's bits depend only on its index: never on chunking, thread
- * count, JIT state or which lane computed it.
+ * (2k + 1)·2^-24 as (1 + k·2^-23) − (1 − 2^-24), and 4u as (4 + k·2^-21) − (4 − 2^-22), exact
+ * since the results are representable, and fp64 likewise; (float) e as a conversion and
+ * (double) e as a magic-number subtraction, both exact; fp32 sqrt(double) rounded to float as a
+ * float sqrt (both correctly rounded, since 53 ≥ 2·24 + 2); the quadrant's choice between sin x
+ * and cos x as a bitwise select and its negations as sign-bit flips. Each of these is exact or
+ * correctly rounded in C2 code and in the Vector API's Java fallback alike, and no operation
+ * crosses lanes except the final permutation, so a number's bits depend only on its index: never
+ * on chunking, thread count, JIT state or which lane computed it.
  *
  * <p><b>Passes.</b> A task's groups are processed a span at a time: the Philox words of the span
- * into two small arrays, then the numbers from them, straight into the output. Two loops of ~80
- * and ~60 vector operations compile well (C2 inlines everything and keeps the vectors in
- * registers); Philox is further run two groups at a time, since a round is a chain of four
- * dependent operations (mask, multiply, shift, xor). No method of ours takes or returns a vector:
- * where C2 declines to inline one (it did for a store helper), every vector crossing it is boxed
- * and the fill runs several times slower.
+ * into two small arrays, then the numbers from them, straight into the output. Loops of ~80
+ * (Philox) and ~60 (numbers) vector operations compile well: C2 inlines everything and keeps the
+ * vectors in registers. Both are latency-bound if written one group per iteration, so Philox
+ * runs four groups side by side and Box–Muller is software-pipelined by one group. The loops call
+ * no method of ours with a vector: where C2 declines to inline one (it did for a store helper),
+ * every vector crossing it is boxed and the fill runs several times slower. Stores go straight to
+ * the output segment, where the memory traffic overlaps the arithmetic; numbers gathered in an
+ * array and copied a span at a time were 18% slower for outputs larger than the caches.
  *
  * <p><b>Threads.</b> Each task fills a fixed chunk of elements. A group that straddles a chunk
  * edge is computed by both neighbours; each stores its own part through a small buffer.
@@ -69,7 +71,7 @@ final class RandomFill {
     private static final int VECTOR_BYTES = I64.vectorByteSize();
     /**
      * Groups per span: a span's words, 2 × 64 × 8 longs (8 KiB with 512-bit vectors), are written
-     * by the Philox pass and read back from L1 by the next. A multiple of Philox's four groups at a time.
+     * by the Philox pass and read back from L1 by the next. A multiple of 4, Philox's groups at a time.
      */
     private static final int SPAN = 64;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -158,7 +160,7 @@ final class RandomFill {
 
     /** One worker's arrays: a span's Philox words, two longs per block, and one group's numbers. */
     private static final class Scratch {
-        /** One group more than a span: the pipelined number kernels read one group ahead. */
+        /** One group more than a span: the pipelined Box–Muller kernels read one group ahead. */
         final long[] a = new long[(SPAN + 1) * BLOCKS];
         final long[] b = new long[(SPAN + 1) * BLOCKS];
         final long[] edge = new long[2 * BLOCKS];
@@ -199,10 +201,10 @@ final class RandomFill {
     }
 
     /**
-     * Philox4x32-10 of blocks first .. first + groups·BLOCKS − 1 (groups rounded up to a multiple of 4),
-     * one block per lane; its words w0..w3 go to a[j] and b[j] (j = block − first) paired for the
-     * kind: fp32 normals (w0, w2) and (w1, w3) as (low, high) halves, fp32 uniforms (w0, w1) and
-     * (w2, w3), fp64 the 64-bit numbers w0:w1 and w2:w3.
+     * Philox4x32-10 of blocks first .. first + groups·BLOCKS − 1 (groups rounded up to a multiple
+     * of 4), one block per lane; its words w0..w3 go to a[j] and b[j] (j = block − first), paired
+     * for the kind: fp32 normals (w0, w2) and (w1, w3) as (low, high) halves, fp32 uniforms
+     * (w0, w1) and (w2, w3), fp64 the 64-bit numbers w0:w1 and w2:w3.
      */
     private static void philox(long seed, int stream, Kind kind, long first, int groups, long[] a, long[] b) {
         LongVector iota = LongVector.zero(I64).addIndex(1);
@@ -221,7 +223,7 @@ final class RandomFill {
         // Four groups at a time: a round is a chain of dependent operations (mask, multiply, shift,
         // xor; ~12 cycles), and four independent chains keep the vector units busy where two did not.
         for (int g = 0; g < groups; g += 4) {
-            LongVector c0 = iota.add(first + (long) (g + 0) * BLOCKS);
+            LongVector c0 = iota.add(first + (long) g * BLOCKS);
             LongVector d0 = iota.add(first + (long) (g + 1) * BLOCKS);
             LongVector e0 = iota.add(first + (long) (g + 2) * BLOCKS);
             LongVector f0 = iota.add(first + (long) (g + 3) * BLOCKS);
@@ -362,7 +364,8 @@ final class RandomFill {
             FloatVector lnm = twoS.fma(z.mul(p), twoS);
             FloatVector nextRadius = e.fma(ln2, lnm).mul(-2f).sqrt();
 
-            // sin and cos of 2π·u1: DetMath.sinCos2pi(float), from t = 4·u1 = (4 + (x ≫ 9)·2^-21) − (4 − 2^-22).
+            // sin and cos of 2π·u1 for group g − 1: DetMath.sinCos2pi(float), from
+            // t = 4·u1 = (4 + (x ≫ 9)·2^-21) − (4 − 2^-22).
             FloatVector t = LongVector.fromArray(I64, b, Math.max(g - 1, 0) * BLOCKS).reinterpretAsInts()
                     .lanewise(VectorOperators.LSHR, 9).or(FOUR_F_BITS).reinterpretAsFloats().sub(QUARTERS_F);
             FloatVector rounded = t.add(ROUND_F);

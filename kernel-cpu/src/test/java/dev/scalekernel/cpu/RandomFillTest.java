@@ -28,7 +28,7 @@ class RandomFillTest {
 
     /** Elements of guard before and after the filled slice. */
     private static final int GUARD = 67;
-    private static final long POISON_F32 = Float.floatToRawIntBits(Float.NaN) ^ 0x1234;
+    private static final int POISON_F32 = Float.floatToRawIntBits(Float.NaN) ^ 0x1234;
     private static final long POISON_F64 = Double.doubleToRawLongBits(Double.NaN) ^ 0x1234;
 
     private final SplittableRandom random = new SplittableRandom(Long.getLong("sk.test.seed", 20261125L));
@@ -102,8 +102,8 @@ class RandomFillTest {
             for (long i = 0; i < size + 2L * GUARD; i++) {
                 long got = bits(all, dtype, i);
                 long j = i - GUARD;
-                long expected = j < 0 || j >= size
-                        ? (dtype == DType.F32 ? POISON_F32 : POISON_F64) : expected(fill, dtype, rs, j, a, b);
+                long poison = dtype == DType.F32 ? POISON_F32 & 0xFFFF_FFFFL : POISON_F64;
+                long expected = j < 0 || j >= size ? poison : expected(fill, dtype, rs, j, a, b);
                 if (got != expected) {
                     fail(fill + " " + dtype + " element " + j + " of " + size + " at offset " + rs.offset()
                             + " (seed " + rs.seed() + ", stream " + rs.stream() + ", " + pool.threads()
@@ -120,7 +120,7 @@ class RandomFillTest {
             float v = fill == Fill.GAUSSIAN
                     ? Math.fma((float) b, Philox.normalF32(rs.seed(), rs.stream(), e), (float) a)
                     : Math.fma((float) b - (float) a, Philox.uniformF32(rs.seed(), rs.stream(), e), (float) a);
-            return Float.floatToRawIntBits(v);
+            return Float.floatToRawIntBits(v) & 0xFFFF_FFFFL;
         }
         double v = fill == Fill.GAUSSIAN
                 ? Math.fma(b, Philox.normalF64(rs.seed(), rs.stream(), e), a)
@@ -130,13 +130,14 @@ class RandomFillTest {
 
     private static void poison(MemorySegment s, DType dtype, long i) {
         if (dtype == DType.F32) {
-            s.setAtIndex(ValueLayout.JAVA_INT, i, (int) POISON_F32);
+            s.setAtIndex(ValueLayout.JAVA_INT, i, POISON_F32);
         } else {
             s.setAtIndex(ValueLayout.JAVA_LONG, i, POISON_F64);
         }
     }
 
     private static long bits(MemorySegment s, DType dtype, long i) {
-        return dtype == DType.F32 ? s.getAtIndex(ValueLayout.JAVA_INT, i) : s.getAtIndex(ValueLayout.JAVA_LONG, i);
+        return dtype == DType.F32
+                ? s.getAtIndex(ValueLayout.JAVA_INT, i) & 0xFFFF_FFFFL : s.getAtIndex(ValueLayout.JAVA_LONG, i);
     }
 }
