@@ -74,10 +74,8 @@ final class ReducedLinearGd {
             }
             double lambdaMax = lambdaMax(backend, s, g, m, p, seed);
             double eta = etaFixed > 0 ? etaFixed : etaRel / lambdaMax;
-            double[] sHost = new double[m * m];
             double[] gHost = new double[m * m];
             double[] cHost = new double[m];
-            backend.download(s, sHost);
             backend.download(g, gHost);
             backend.download(c, cHost);
             try (Matrix step = iterationMatrix(backend, dtype, s, g, cHost, m, p, eta);
