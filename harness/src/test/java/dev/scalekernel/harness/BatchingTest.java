@@ -53,4 +53,24 @@ class BatchingTest {
             }
         }
     }
+    @Test
+    void reducedRunsShareTheirGramsAcrossWidthsAndGiveExactlyTheirSeparateNumbers() {
+        // Widths below, at and across tile boundaries (a tile holds 2^22 / M rows), two learning rates, two step counts.
+        int m = 32;
+        long tile = (1L << 22) / m;
+        List<Point> points = SpecLoader.load("smoke", List.of("M=" + m, "N=50," + tile + "," + (tile + 77) + "," + (2 * tile + 3),
+                "P=70", "trainer=gd", "steps=40,60", "test=30", "seeds=2", "eta_rel=0.5,1.5", "path=reduced", "dtype=f32")).points();
+        var groups = points.stream().collect(Collectors.groupingBy(experiment::batchKey));
+        assertEquals(2, groups.size(), "one batch per seed");
+        try (Backend b = Backends.open("cpu")) {
+            for (List<Point> group : groups.values()) {
+                assertEquals(16, group.size());
+                List<Experiment.Outcome> together = experiment.runBatch(b, DType.F32, group);
+                for (int j = 0; j < group.size(); j++) {
+                    assertEquals(experiment.run(b, DType.F32, group.get(j)).rows(), together.get(j).rows(),
+                            "point " + group.get(j).values() + " batched");
+                }
+            }
+        }
+    }
 }

@@ -114,10 +114,12 @@ class CliTest {
 
     @Test
     void aPointThatThrowsIsRecordedAndTheSweepGoesOn() throws Exception {
-        // Ridgeless on rank-deficient features: with M = 4 latents, N = 8 features have a singular 8x8 Gram.
+        // Ridgeless on rank-deficient materialized features: with M = 4 latents, N = 8 features have a singular 8x8
+        // Gram. (The latent-space path would find the minimum-norm solution instead, so it is turned off.)
         Path out = tmp.resolve("failing");
         String[] args = {"run", "smoke", "--backend", "reference", "--out", out.toString(), "--set", "M=4", "--set", "P=16",
-            "--set", "N=3,8", "--set", "ridge=0", "--set", "trainer=ridge", "--set", "seeds=1", "--set", "test=8"};
+            "--set", "N=3,8", "--set", "ridge=0", "--set", "trainer=ridge", "--set", "seeds=1", "--set", "test=8",
+            "--set", "path=materialized"};
         Result r = run(args);
         assertEquals(Main.POINTS_FAILED, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("2 points run, 0 already done, 1 failed"), r.out());

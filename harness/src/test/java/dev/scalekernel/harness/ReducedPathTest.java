@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** GD in the latent space gives the numbers of GD on the materialized features, to rounding. */
+/** Training in the latent space (GD, ridge, one-pass SGD) gives the numbers of the materialized features, to rounding. */
 class ReducedPathTest {
 
     private final Experiment experiment = new RandomFeaturesExperiment();
@@ -56,6 +56,85 @@ class ReducedPathTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void reducedRidgeEqualsMaterialized(DType dtype) {
+        // Both solve the same system, formed in a different order. The Gram entries carry (P + N + M)·u relative
+        // error; the solution amplifies it by at most κ = (λ_max + r)/r ≤ 1 + λ_max/r (λ_max ≈ 1.7 here); the
+        // losses are quadratic in it. Widths below M (the N×N system) and above it (the M×M system, via L).
+        double ridge = 0.05;
+        try (Backend b = Backends.open("cpu")) {
+            for (String shape : new String[] {"N=30,P=120", "N=300,P=120", "N=90,P=260"}) {
+                String[] np = shape.split(",");
+                List<String> common = List.of("M=48", np[0], np[1], "trainer=ridge", "ridge=" + ridge, "test=64",
+                        "seeds=2", "noise=0.1", "dtype=" + dtype);
+                List<Point> materialized = SpecLoader.load("smoke", concat(common, "path=materialized")).points();
+                List<Point> reduced = SpecLoader.load("smoke", concat(common, "path=reduced")).points();
+                int n = Integer.parseInt(np[0].substring(2));
+                int p = Integer.parseInt(np[1].substring(2));
+                double kappa = 1 + 4 / ridge;
+                double tol = 4.0 * kappa * (p + n + 48) * dtype.unitRoundoff();
+                for (int i = 0; i < materialized.size(); i++) {
+                    var a = experiment.run(b, dtype, materialized.get(i)).rows().getFirst().values();
+                    var r = experiment.run(b, dtype, reduced.get(i)).rows().getFirst().values();
+                    assertEquals(false, a.get("reduced"));
+                    assertEquals(true, r.get("reduced"));
+                    assertEquals((double) a.get("theory_loss"), (double) r.get("theory_loss"), 0.0, "same theory");
+                    for (String m : new String[] {"train_loss", "test_loss", "population_loss"}) {
+                        double x = (double) a.get(m);
+                        double y = (double) r.get(m);
+                        assertEquals(x, y, tol * Math.abs(x), dtype + " " + shape + " " + m);
+                    }
+                    // λ_max: Lanczos against a power iteration that stops when its quotient moves by less than
+                    // τ = max(1e-10, 64u) relative; the quotient converges as (λ₂/λ₁)^2k, so with λ₂/λ₁ ≤ 0.95
+                    // what remains is below 10τ.
+                    double lambda = (double) a.get("lambda_max");
+                    double lambdaTol = Math.max(tol, 10 * Math.max(1e-10, 64 * dtype.unitRoundoff()));
+                    assertEquals(lambda, (double) r.get("lambda_max"), lambdaTol * lambda, dtype + " " + shape + " lambda_max");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void reducedSgdEqualsMaterialized(DType dtype) {
+        // The same fresh batches and steps; each step's relative error is O((B + N + M)·u) and, below the stability
+        // threshold, errors add up at most linearly over the steps, times 4 for a loss. λ_max and the SGD kernel
+        // norm come from the same test Gram and G formed in a different order.
+        int steps = 300;
+        try (Backend b = Backends.open("cpu")) {
+            for (String width : new String[] {"N=20", "N=200"}) {
+                List<String> common = List.of("M=48", width, "trainer=sgd", "batch=8", "steps=" + steps, "eta_rel=0.5",
+                        "test=128", "seeds=2", "noise=0.1", "dtype=" + dtype);
+                List<Point> materialized = SpecLoader.load("smoke", concat(common, "path=materialized")).points();
+                List<Point> reduced = SpecLoader.load("smoke", concat(common, "path=reduced")).points();
+                int n = Integer.parseInt(width.substring(2));
+                double tol = 4.0 * steps * (8 + n + 48 + 128) * dtype.unitRoundoff();
+                for (int i = 0; i < materialized.size(); i++) {
+                    List<Experiment.Row> a = experiment.run(b, dtype, materialized.get(i)).rows();
+                    List<Experiment.Row> r = experiment.run(b, dtype, reduced.get(i)).rows();
+                    assertEquals(a.size(), r.size());
+                    for (int k = 0; k < a.size(); k++) {
+                        assertEquals(false, a.get(k).values().get("reduced"));
+                        assertEquals(true, r.get(k).values().get("reduced"));
+                        for (String m : new String[] {"train_loss", "test_loss", "population_loss", "lambda_max", "eta_used",
+                                "sgd_kernel_norm"}) {
+                            double x = (double) a.get(k).values().get(m);
+                            double y = (double) r.get(k).values().get(m);
+                            String what = dtype + " " + width + " step " + a.get(k).step() + " " + m;
+                            if (Double.isNaN(x)) { // the batch loss before the first step
+                                assertTrue(Double.isNaN(y), what + " NaN materialized, " + y + " reduced");
+                            } else {
+                                assertEquals(x, y, tol * Math.abs(x), what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void autoPicksTheReducedPathWhenItIsCheaperAndRefusesItWhereItCannotRun() {
         Point big = SpecLoader.load("smoke", List.of("M=16", "N=20000", "P=20000", "trainer=gd", "steps=50", "test=16",
@@ -66,7 +145,7 @@ class ReducedPathTest {
             assertTrue((double) o.rows().getLast().values().get("population_loss") < 0.05, "learned something");
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SpecLoader.load("smoke", List.of("path=reduced", "activation=relu", "trainer=gd")));
+                () -> SpecLoader.load("smoke", List.of("path=reduced", "activation=relu", "trainer=ridge")));
         assertTrue(e.getMessage().contains("path = reduced needs linear features"), e.getMessage());
     }
 

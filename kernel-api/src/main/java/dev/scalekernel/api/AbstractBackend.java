@@ -177,15 +177,16 @@ public abstract class AbstractBackend implements Backend {
     }
 
     @Override
-    public final void gramColumns(double scale, Matrix phi, Matrix out) {
+    public final void gramColumns(double scale, Matrix phi, double beta, Matrix out) {
         String op = "gramColumns";
         finite(op, "scale", scale);
+        finite(op, "beta", beta);
         operand(op, phi, "phi");
         operand(op, out, "out");
         sameDtype(op, phi, out);
         requireShape(op, "out", out, phi.cols(), phi.cols(), "N x N with N = phi.cols");
         distinct(op, out, phi);
-        gramColumnsK(scale, phi, out);
+        gramColumnsK(scale, phi, beta, out);
     }
 
     // ---- BLAS-like -----------------------------------------------------------------------
@@ -379,7 +380,8 @@ public abstract class AbstractBackend implements Backend {
     /** @param symmetric a and b are the same matrix: compute one triangle and mirror it */
     protected abstract void gramRowsK(double scale, Matrix a, Matrix b, boolean symmetric, Matrix out);
 
-    protected abstract void gramColumnsK(double scale, Matrix phi, Matrix out);
+    /** @param beta 0: out is not read; otherwise only its upper triangle is read */
+    protected abstract void gramColumnsK(double scale, Matrix phi, double beta, Matrix out);
 
     protected abstract void gemmK(boolean transA, boolean transB, double alpha, Matrix a, Matrix b, double beta, Matrix c);
 

@@ -83,8 +83,13 @@ public interface Backend extends AutoCloseable {
      */
     void gramRows(double scale, Matrix a, Matrix b, Matrix out);
 
-    /** Feature (column) Gram s·ΦᵀΦ: Φ is P×N, out is N×N, symmetric. Modifies out. */
-    void gramColumns(double scale, Matrix phi, Matrix out);
+    /**
+     * Feature (column) Gram, accumulated: out ← s·ΦᵀΦ + β·out, Φ P×N, out N×N. One triangle is
+     * computed and mirrored, so the result is exactly symmetric; when β ≠ 0 only the upper triangle
+     * of out is read (a symmetric out stays symmetric). When β = 0, out is not read. A Gram over
+     * more rows than fit in memory is a sum of row tiles with β = 1 (a SYRK). Modifies out.
+     */
+    void gramColumns(double scale, Matrix phi, double beta, Matrix out);
 
     // ---- BLAS-like -----------------------------------------------------------------------
 

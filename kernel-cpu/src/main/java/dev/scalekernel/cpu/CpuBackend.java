@@ -144,10 +144,10 @@ public final class CpuBackend extends HostBackend {
 
     /** s·ΦᵀΦ, Φ P×N, out N×N, one triangle computed and mirrored as in {@link #gramRowsK}. Modifies out. */
     @Override
-    protected void gramColumnsK(double scale, Matrix phi, Matrix out) {
+    protected void gramColumnsK(double scale, Matrix phi, double beta, Matrix out) {
         HostMatrix p = host(phi);
         HostMatrix o = host(out);
-        multiply(o.dtype(), new Product(true, false, p.cols(), p.cols(), p.rows(), scale, p.segment(), p.segment(), 0,
+        multiply(o.dtype(), new Product(true, false, p.cols(), p.cols(), p.rows(), scale, p.segment(), p.segment(), beta,
                 o.segment(), Activation.IDENTITY, true));
     }
 

@@ -115,7 +115,7 @@ class CpuKernelsTest {
              Matrix rows = b.allocate(p, p, dtype);
              Matrix cols = b.allocate(n, n, dtype)) {
             b.gramRows(1.0 / n, a, a, rows);
-            b.gramColumns(1.0 / p, a, cols);
+            b.gramColumns(1.0 / p, a, 0, cols);
             double[] av = values(b, a);
             double[] k = values(b, rows);
             double[] g = values(b, cols);

@@ -413,11 +413,11 @@ public final class GpuBackend extends AbstractBackend {
 
     /** s·ΦᵀΦ by SYRK on one triangle, mirrored to the other. Asynchronous. */
     @Override
-    protected void gramColumnsK(double scale, Matrix phi, Matrix out) {
+    protected void gramColumnsK(double scale, Matrix phi, double beta, Matrix out) {
         GpuMatrix p = dev(phi);
         GpuMatrix o = dev(out);
         exec("gramColumns", operands(phi, out),
-                () -> syrk(ColumnMajor.columnGram(p.rows(), p.cols()), p.f32(), scale, p.address, o));
+                () -> syrk(ColumnMajor.columnGram(p.rows(), p.cols()), p.f32(), scale, p.address, beta, o));
     }
 
     // ---- BLAS-like -------------------------------------------------------------------------------
@@ -754,14 +754,23 @@ public final class GpuBackend extends AbstractBackend {
 
     /** out = s·(the Gram of s), one triangle by SYRK then mirrored; zero for an empty inner dimension. */
     private void syrk(ColumnMajor.Syrk s, boolean f32, double scale, long a, GpuMatrix out) {
+        syrk(s, f32, scale, a, 0, out);
+    }
+
+    /** out ← scale·(Gram) + β·out on the row-major upper triangle (what cuBLAS reads and writes), then mirrored. */
+    private void syrk(ColumnMajor.Syrk s, boolean f32, double scale, long a, double beta, GpuMatrix out) {
         if (s.n() == 0) {
             return;
         }
-        if (s.k() == 0) {
+        if (s.k() == 0 && beta == 0) {
             device.zero(out.address, out.bytes());
             return;
         }
-        device.cublas().syrk(f32, s.uplo(), s.op(), s.n(), s.k(), scale, a, s.lda(), 0, out.address, s.ldc());
+        if (s.k() == 0) {
+            device.launch(kernel("sk_scale", out), out.size(), out.address, out.size(), scalar(out, beta));
+        } else {
+            device.cublas().syrk(f32, s.uplo(), s.op(), s.n(), s.k(), scale, a, s.lda(), beta, out.address, s.ldc());
+        }
         device.launch(kernel("sk_mirror_upper", out), out.size(), out.address, s.n());
     }
 

@@ -48,8 +48,8 @@ abstract class LatentFeaturesExperiment implements Experiment {
                     "seed of the training and test data; -1 = the point's seed (fix it to vary only the features)"),
             Param.integer("records_per_decade", 4, 1, "log-spaced GD steps recorded per decade"),
             Param.choice("path", "auto", List.of("auto", "materialized", "reduced"),
-                    "GD on linear features: form the P x N features, or work in the M-dim latent space (memory O(M^2),"
-                            + " independent of N and P); auto picks the cheaper"));
+                    "linear features (any trainer): form the P x N features, or work in the M-dim latent space (memory"
+                            + " O(M^2), independent of N and P); auto picks the cheaper"));
 
     private static final List<Measurement> LOSSES = List.of(
             Measurement.real("train_loss", "(1/P)|Phi w - y|^2"),
@@ -60,7 +60,7 @@ abstract class LatentFeaturesExperiment implements Experiment {
             Measurement.real("eta_used", "the learning rate used (GD)"),
             Measurement.flag("diverged", "GD diverged at or before this step"),
             Measurement.integer("diverged_step", "the step at which GD diverged"),
-            Measurement.flag("reduced", "GD ran in the latent space (path reduced)"),
+            Measurement.flag("reduced", "trained in the latent space (path reduced)"),
             Measurement.real("sgd_kernel_norm",
                     "one-pass SGD: the expected loss stays bounded iff < 1 (Gaussian features; sgd with linear features)"));
 
@@ -93,26 +93,39 @@ abstract class LatentFeaturesExperiment implements Experiment {
     public void validate(dev.scalekernel.harness.spec.ResolvedSpec spec) {
         for (Point point : spec.points()) {
             if (point.stringValue("path").equals("reduced") && !reducible(point)) {
-                throw new IllegalArgumentException("path = reduced needs linear features (activation identity), trainer gd"
+                throw new IllegalArgumentException("path = reduced needs linear features (activation identity)"
                         + " and dense latents (experiment random_features); got activation " + point.stringValue("activation")
-                        + ", trainer " + point.stringValue("trainer") + " in " + id());
+                        + " in " + id());
             }
         }
     }
 
     private boolean reducible(Point point) {
-        return point.stringValue("activation").equals("identity") && point.stringValue("trainer").equals("gd")
-                && model(point).denseLatents();
+        return point.stringValue("activation").equals("identity") && model(point).denseLatents();
     }
 
-    /** Whether GD on this point runs in the latent space: forced, or chosen because it is cheaper. */
+    /** Whether this point trains in the latent space: forced, or chosen because it is cheaper. */
     private boolean reduced(Point point) {
         return switch (point.stringValue("path")) {
             case "reduced" -> true;
             case "materialized" -> false;
-            default -> reducible(point) && ReducedLinearGd.cost(point.intValue("N"), point.intValue("P"),
-                    model(point).latentDim(), point.longValue("steps")) < ReducedLinearGd.materializedCost(point.intValue("N"),
-                    point.intValue("P"), model(point).latentDim(), point.longValue("steps"));
+            default -> reducible(point) && reducedIsCheaper(point);
+        };
+    }
+
+    private boolean reducedIsCheaper(Point point) {
+        long n = point.intValue("N");
+        long p = point.intValue("P");
+        long m = model(point).latentDim();
+        long steps = point.longValue("steps");
+        return switch (point.stringValue("trainer")) {
+            case "gd" -> ReducedLinearGd.cost(n, p, m, steps) < ReducedLinearGd.materializedCost(n, p, m, steps);
+            case "sgd" -> {
+                long test = point.intValue("test");
+                long batch = point.intValue("batch");
+                yield ReducedLinearSgd.cost(n, test, m, steps, batch) < ReducedLinearSgd.materializedCost(n, test, m, steps, batch);
+            }
+            default -> ReducedLinearRidge.cost(n, p, m) < ReducedLinearRidge.materializedCost(n, p, m);
         };
     }
 
@@ -122,53 +135,70 @@ abstract class LatentFeaturesExperiment implements Experiment {
      */
     @Override
     public String batchKey(Point point) {
-        if (!point.stringValue("trainer").equals("gd") || reduced(point)) {
+        if (!point.stringValue("trainer").equals("gd")) {
             return point.id();
         }
-        StringBuilder key = new StringBuilder(id()).append('|').append(point.seed());
+        // Reduced runs also share the data Gram S across widths and steps, and G across learning rates.
+        boolean reduced = reduced(point);
+        List<String> free = reduced ? List.of("eta", "eta_rel", "N", "steps", "records_per_decade") : List.of("eta", "eta_rel");
+        StringBuilder key = new StringBuilder(id()).append(reduced ? "|reduced|" : "|").append(point.seed());
         point.values().forEach((k, v) -> {
-            if (!k.equals("eta") && !k.equals("eta_rel")) {
+            if (!free.contains(k)) {
                 key.append('|').append(k).append('=').append(v);
             }
         });
         return key.toString();
     }
 
+    /**
+     * Materialized GD points that differ only in their learning rate train as one multi-column GD;
+     * reduced points that differ in width, learning rate or steps share S and G. See {@link #batchKey}.
+     */
     @Override
     public List<Outcome> runBatch(Backend backend, DType dtype, List<Point> points) {
-        return points.size() == 1 ? List.of(run(backend, dtype, points.getFirst())) : gradientDescent(backend, dtype, points);
+        if (points.size() == 1) {
+            return List.of(run(backend, dtype, points.getFirst()));
+        }
+        return reduced(points.getFirst()) ? reducedGradientDescent(backend, dtype, points) : gradientDescent(backend, dtype, points);
+    }
+
+    private List<Outcome> reducedGradientDescent(Backend backend, DType dtype, List<Point> points) {
+        Setting set = new Setting(points.getFirst());
+        List<ReducedLinearGd.Run> runs = points.stream().map(pt -> new ReducedLinearGd.Run(new Setting(pt).width(),
+                pt.doubleValue("eta"), pt.doubleValue("eta_rel"),
+                GdOptions.logSpaced(pt.longValue("steps"), pt.intValue("records_per_decade")).recordAt())).toList();
+        return ReducedLinearGd.run(backend, dtype, set.model(), points.getFirst().seed(), set.dataSeed(),
+                points.getFirst().intValue("P"), set.testSize(), set.noise(), runs);
     }
 
     @Override
     public final Outcome run(Backend backend, DType dtype, Point point) {
         if (point.stringValue("trainer").equals("sgd")) {
-            return runSgd(backend, dtype, point);
+            return reduced(point) ? reducedSgd(backend, dtype, point) : runSgd(backend, dtype, point);
+        }
+        if (point.stringValue("trainer").equals("gd")) {
+            return reduced(point) ? reducedGradientDescent(backend, dtype, List.of(point)).getFirst()
+                    : gradientDescent(backend, dtype, List.of(point)).getFirst();
         }
         if (reduced(point)) {
             Setting set = new Setting(point);
-            return ReducedLinearGd.run(backend, dtype, set.model(), point.seed(), set.dataSeed(), set.width(), point.intValue("P"),
-                    set.testSize(), set.noise(), point.doubleValue("eta"), point.doubleValue("eta_rel"),
-                    GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt());
-        }
-        if (point.stringValue("trainer").equals("gd")) {
-            return gradientDescent(backend, dtype, List.of(point)).getFirst();
+            Outcome outcome = ReducedLinearRidge.run(backend, dtype, set.model(), point.seed(), set.dataSeed(), set.width(),
+                    point.intValue("P"), set.testSize(), set.noise(), point.doubleValue("ridge"));
+            outcome.rows().getFirst().values().put("theory_loss", ridgeTheory(set, point));
+            return outcome;
         }
         try (Data data = new Data(backend, dtype, point)) {
             Setting set = data.set;
-            int m = set.model().latentDim();
             int n = set.width();
             int p = point.intValue("P");
-            double noise = set.noise();
             backend.ridgeSolve(data.phi, data.train.targets(), point.doubleValue("ridge"), data.w);
             int small = Math.min(n, p);
             double flops = data.flops + 2.0 * small * small * Math.max(n, p) + small * (double) small * small / 3;
             Map<String, Object> values = data.losses.measure(null);
             values.putAll(data.common);
+            values.put("reduced", false);
             if (set.linear()) {
-                // Our features are A x/√M, the theory's F x/√N: the same ridge path with λ = ridge·M/N.
-                // The theory's error includes the noise variance; the population loss is the excess over it.
-                values.put("theory_loss", new DeterministicEquivalent(set.model().spectrum(), set.model().teacher())
-                        .predict(n, p, point.doubleValue("ridge") * m / n, noise * noise).oneDraw() - noise * noise);
+                values.put("theory_loss", ridgeTheory(set, point));
             }
             return new Outcome(List.of(new Row(null, values)), flops);
         }
@@ -229,6 +259,28 @@ abstract class LatentFeaturesExperiment implements Experiment {
             }
             return outcomes;
         }
+    }
+
+    /**
+     * The deterministic-equivalent population loss of ridge on linear features. Our features are
+     * A x/√M, the theory's F x/√N: the same ridge path with λ = ridge·M/N. The theory's error includes
+     * the noise variance; the population loss is the excess over it.
+     */
+    private static double ridgeTheory(Setting set, Point point) {
+        int n = set.width();
+        double noise = set.noise();
+        return new DeterministicEquivalent(set.model().spectrum(), set.model().teacher())
+                .predict(n, point.intValue("P"), point.doubleValue("ridge") * set.model().latentDim() / n, noise * noise)
+                .oneDraw() - noise * noise;
+    }
+
+    /** One-pass SGD in the latent space ({@link ReducedLinearSgd}). */
+    private Outcome reducedSgd(Backend backend, DType dtype, Point point) {
+        Setting set = new Setting(point);
+        int batch = point.intValue("batch");
+        return ReducedLinearSgd.run(backend, dtype, set.model(), point.seed(), set.dataSeed(), set.width(), batch,
+                set.testSize(), set.noise(), GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt(),
+                lambdaMax -> learningRate(point, lambdaMax), (g, eta) -> sgdKernelNorm(set.model(), g, eta, batch));
     }
 
     /** A point's training and test data, projection, features, λ_max and loss evaluator, on the backend. */
@@ -319,7 +371,7 @@ abstract class LatentFeaturesExperiment implements Experiment {
             double flops = 2.0 * m * n * testSize + 4.0 * testSize * n * 50;
             Losses losses = new Losses(backend, model, proj, testPhi, test.targets(), testPhi, test.targets(), w,
                     testPrediction, testPrediction, linear);
-            Map<String, Object> common = new HashMap<>(Map.of("lambda_max", lambdaMax, "eta_used", eta));
+            Map<String, Object> common = new HashMap<>(Map.of("lambda_max", lambdaMax, "eta_used", eta, "reduced", false));
             if (linear && model.denseLatents()) {
                 common.put("sgd_kernel_norm", sgdKernelNorm(backend, model, proj, eta, batch));
             }
@@ -373,12 +425,18 @@ abstract class LatentFeaturesExperiment implements Experiment {
      */
     static double sgdKernelNorm(Backend backend, LatentModel model, Matrix proj, double eta, int batch) {
         int m = model.latentDim();
-        double[] lambda = model.spectrum();
         double[] g = new double[m * m];
         try (Matrix gram = backend.allocate(m, m, proj.dtype())) {
             backend.gemm(true, false, 1, proj, proj, 0, gram);
             backend.download(gram, g);
         }
+        return sgdKernelNorm(model, g, eta, batch);
+    }
+
+    /** {@link #sgdKernelNorm(Backend, LatentModel, Matrix, double, int)} from G = AᵀA (M×M, row-major, host). */
+    static double sgdKernelNorm(LatentModel model, double[] g, double eta, int batch) {
+        int m = model.latentDim();
+        double[] lambda = model.spectrum();
         double[][] c = new double[m][m];
         double[][] q = new double[m][m];
         double factor = eta * (1 + 1.0 / batch);

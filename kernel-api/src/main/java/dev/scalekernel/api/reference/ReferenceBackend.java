@@ -129,7 +129,7 @@ public final class ReferenceBackend extends HostBackend {
     }
 
     @Override
-    protected void gramColumnsK(double scale, Matrix phi, Matrix out) {
+    protected void gramColumnsK(double scale, Matrix phi, double beta, Matrix out) {
         HostMatrix p = host(phi);
         HostMatrix o = host(out);
         for (int j = 0; j < p.cols(); j++) {
@@ -138,8 +138,9 @@ public final class ReferenceBackend extends HostBackend {
                 for (int i = 0; i < p.rows(); i++) {
                     s += p.get(i, j) * p.get(i, l);
                 }
-                o.set(j, l, scale * s);
-                o.set(l, j, scale * s);
+                double v = beta == 0 ? scale * s : scale * s + beta * o.get(j, l);
+                o.set(j, l, v);
+                o.set(l, j, v);
             }
         }
     }

@@ -457,7 +457,7 @@ public abstract class BackendConformanceTest {
             int n = s[1];
             try (Matrix phi = random(p, n, dtype);
                  Matrix out = poisoned(n, n, dtype)) {
-                backend.gramColumns(2.0, phi, out);
+                backend.gramColumns(2.0, phi, 0, out);
                 double[] pv = values(phi);
                 double[] transposed = transpose(pv, p, n);
                 double[] k = values(out);
@@ -466,6 +466,54 @@ public abstract class BackendConformanceTest {
                     for (int j = 0; j < i; j++) {
                         assertEquals(k[i * n + j], k[j * n + i], 0.0, "feature gram not exactly symmetric");
                     }
+                }
+            }
+        }
+    }
+
+    /** Row tiles summed with β = 1 give the Gram of the whole matrix (a SYRK); β scales the old upper triangle. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    @Covers({"gramColumns"})
+    void featureGramAccumulatesOverRowTiles(DType dtype) {
+        int n = 37;
+        int[] tiles = {0, 19, 1, 64};
+        int p = Arrays.stream(tiles).sum();
+        double[] all = new double[p * n];
+        double[] g = gaussian(n * n);
+        double[] upper = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                upper[i * n + j] = i <= j ? g[i * n + j] : Double.NaN;
+            }
+        }
+        // The start is scaled by β = −0.5 on the first tile; its lower triangle is NaN: only the upper one may be read.
+        try (Matrix out = backend.upload(upper, n, n, dtype)) {
+            double[] start = values(out);
+            int row = 0;
+            for (int t = 0; t < tiles.length; t++) {
+                try (Matrix tile = random(tiles[t], n, dtype)) {
+                    System.arraycopy(values(tile), 0, all, row * n, tiles[t] * n);
+                    backend.gramColumns(2.0, tile, t == 0 ? -0.5 : 1, out);
+                }
+                row += tiles[t];
+            }
+            double[] k = values(out);
+            double[] transposed = transpose(all, p, n);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    double abs = 0;
+                    for (int l = 0; l < p; l++) {
+                        double x = transposed[i * p + l] * transposed[j * p + l];
+                        sum += x;
+                        abs += Math.abs(x);
+                    }
+                    double old = start[Math.min(i, j) * n + Math.max(i, j)];
+                    double expected = 2 * sum - 0.5 * old;
+                    double tol = Tolerances.product(dtype, p + tiles.length, 2 * abs + 0.5 * Math.abs(old), expected);
+                    check(k[i * n + j], expected, tol, "accumulated gramColumns at (" + i + "," + j + ")");
+                    assertEquals(k[i * n + j], k[j * n + i], 0.0, "accumulated feature gram not exactly symmetric");
                 }
             }
         }
@@ -843,7 +891,7 @@ public abstract class BackendConformanceTest {
             b.fillGaussian(y, RandomStream.of(s, 2), 0, 1);
             b.featureMap(1 / Math.sqrt(45), x, f, Activation.RELU, phi);
             b.gramRows(1.0 / 130, phi, phi, k);
-            b.gramColumns(1.0 / 67, phi, g);
+            b.gramColumns(1.0 / 67, phi, 0, g);
             b.gemm(false, false, 1, phi, f, 0, c);
             double lambda = b.lambdaMax(phi, LambdaMaxOptions.defaults(s));
             GdResult gd = b.gradientDescent(phi, y, w, new double[] {1 / lambda, 1.5 / lambda}, GdOptions.logSpaced(200, 4));
