@@ -5,6 +5,7 @@ import dev.scalekernel.api.Backends;
 import dev.scalekernel.api.DType;
 import dev.scalekernel.harness.experiment.Experiment;
 import dev.scalekernel.harness.experiment.RandomFeaturesExperiment;
+import dev.scalekernel.harness.experiment.SparseFeaturesExperiment;
 import dev.scalekernel.harness.spec.SpecLoader;
 import dev.scalekernel.harness.sweep.Point;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -129,6 +130,34 @@ class ReducedPathTest {
                                 assertEquals(x, y, tol * Math.abs(x), what);
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparseLatentsReduceTheSameWay() {
+        // Sparse inputs, linear features: GD and ridge in the latent space against the CSR feature map, fp64, with the
+        // GD tolerance of reducedEqualsMaterialized and the unseen mass measured over the training tiles.
+        Experiment sparse = new SparseFeaturesExperiment();
+        DType dtype = DType.F64;
+        try (Backend b = Backends.open("cpu")) {
+            for (String trainer : new String[] {"trainer=gd", "trainer=ridge"}) {
+                List<String> common = List.of("M=40", "N=70", "P=150", trainer, "ridge=0.05", "steps=100", "test=64",
+                        "seeds=1", "s=0.5", "dtype=f64");
+                Point m = SpecLoader.load("sparse-exponents", concat(common, "path=materialized")).points().getFirst();
+                Point r = SpecLoader.load("sparse-exponents", concat(common, "path=reduced")).points().getFirst();
+                double tol = 4.0 * (1 + 4 / 0.05) * 100 * (150 + 70 + 40) * dtype.unitRoundoff();
+                List<Experiment.Row> a = sparse.run(b, dtype, m).rows();
+                List<Experiment.Row> c = sparse.run(b, dtype, r).rows();
+                assertEquals(a.size(), c.size());
+                for (int k = 0; k < a.size(); k++) {
+                    assertEquals(true, c.get(k).values().get("reduced"));
+                    assertEquals(a.get(k).values().get("unseen_mass"), c.get(k).values().get("unseen_mass"), trainer);
+                    for (String q : new String[] {"train_loss", "test_loss", "population_loss"}) {
+                        double x = (double) a.get(k).values().get(q);
+                        assertEquals(x, (double) c.get(k).values().get(q), tol * Math.abs(x), trainer + " row " + k + " " + q);
                     }
                 }
             }

@@ -74,9 +74,28 @@ abstract class LatentFeaturesExperiment implements Experiment {
         return List.of();
     }
 
-    /** Values of {@link #modelMeasurements()} for one point, from its training sample. */
-    Map<String, Object> measureModel(LatentModel model, LatentModel.Sample train, int samples) {
-        return Map.of();
+    /**
+     * Values of {@link #modelMeasurements()} for one point, accumulated over its training set: the
+     * materialized path shows it the whole set, the reduced path one tile at a time.
+     */
+    interface TrainingProbe {
+        void accept(LatentModel.Sample tile);
+
+        Map<String, Object> values();
+    }
+
+    /** The probe of {@link #modelMeasurements()} for a training set of {@code samples} samples. */
+    TrainingProbe trainingProbe(LatentModel model, int samples) {
+        return new TrainingProbe() {
+            @Override
+            public void accept(LatentModel.Sample tile) {
+            }
+
+            @Override
+            public Map<String, Object> values() {
+                return Map.of();
+            }
+        };
     }
 
     @Override
@@ -93,9 +112,8 @@ abstract class LatentFeaturesExperiment implements Experiment {
     public void validate(dev.scalekernel.harness.spec.ResolvedSpec spec) {
         for (Point point : spec.points()) {
             if (point.stringValue("path").equals("reduced") && !reducible(point)) {
-                throw new IllegalArgumentException("path = reduced needs linear features (activation identity)"
-                        + " and dense latents (experiment random_features); got activation " + point.stringValue("activation")
-                        + " in " + id());
+                throw new IllegalArgumentException("path = reduced needs linear features (activation identity); got activation "
+                        + point.stringValue("activation") + " in " + id());
             }
         }
     }
@@ -168,7 +186,8 @@ abstract class LatentFeaturesExperiment implements Experiment {
                 pt.doubleValue("eta"), pt.doubleValue("eta_rel"),
                 GdOptions.logSpaced(pt.longValue("steps"), pt.intValue("records_per_decade")).recordAt())).toList();
         return ReducedLinearGd.run(backend, dtype, set.model(), points.getFirst().seed(), set.dataSeed(),
-                points.getFirst().intValue("P"), set.testSize(), set.noise(), runs);
+                points.getFirst().intValue("P"), set.testSize(), set.noise(), runs,
+                trainingProbe(set.model(), points.getFirst().intValue("P")));
     }
 
     @Override
@@ -183,7 +202,8 @@ abstract class LatentFeaturesExperiment implements Experiment {
         if (reduced(point)) {
             Setting set = new Setting(point);
             Outcome outcome = ReducedLinearRidge.run(backend, dtype, set.model(), point.seed(), set.dataSeed(), set.width(),
-                    point.intValue("P"), set.testSize(), set.noise(), point.doubleValue("ridge"));
+                    point.intValue("P"), set.testSize(), set.noise(), point.doubleValue("ridge"),
+                    trainingProbe(set.model(), point.intValue("P")));
             outcome.rows().getFirst().values().put("theory_loss", ridgeTheory(set, point));
             return outcome;
         }
@@ -320,7 +340,9 @@ abstract class LatentFeaturesExperiment implements Experiment {
                 throw e;
             }
             flops = 2.0 * model.latentDim() * n * (p + set.testSize()) + 4.0 * p * n * 50;
-            common = new HashMap<>(measureModel(model, train, p));
+            TrainingProbe probe = trainingProbe(model, p);
+            probe.accept(train);
+            common = new HashMap<>(probe.values());
             common.put("lambda_max", lambdaMax);
             losses = new Losses(backend, model, proj, phi, train.targets(), testPhi, test.targets(), w, trainPrediction,
                     testPrediction, set.linear());

@@ -59,8 +59,9 @@ final class LatentGrams {
         }
     }
 
-    /** Accumulates S, c and yᵀy over the first p samples of the training stream, tile by tile. */
-    static Data data(Backend backend, DType dtype, LatentModel model, long dataSeed, long p, double noise) {
+    /** Accumulates S, c and yᵀy over the first p samples of the training stream, tile by tile, showing each tile to the probe. */
+    static Data data(Backend backend, DType dtype, LatentModel model, long dataSeed, long p, double noise,
+                     LatentFeaturesExperiment.TrainingProbe probe) {
         int m = model.latentDim();
         long tile = tileRows(m);
         Matrix s = backend.allocate(m, m, dtype);
@@ -69,6 +70,7 @@ final class LatentGrams {
             for (long first = 0; first < p; first += tile) {
                 int rows = (int) Math.min(tile, p - first);
                 try (LatentModel.Sample part = model.sample(backend, first, rows, dtype, dataSeed, LatentModel.STREAM_TRAIN, noise)) {
+                    probe.accept(part);
                     Matrix x = part.denseInputs();
                     backend.gramColumns(1, x, first == 0 ? 0 : 1, s);
                     backend.gemv(true, 1, x, part.targets(), first == 0 ? 0 : 1, c);

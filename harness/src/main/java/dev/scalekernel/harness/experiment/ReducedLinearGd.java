@@ -47,11 +47,12 @@ final class ReducedLinearGd {
      * alone. One outcome per run, in order.
      */
     static List<Experiment.Outcome> run(Backend backend, DType dtype, LatentModel model, long seed, long dataSeed, int p,
-                                        int testSize, double noise, List<Run> runs) {
+                                        int testSize, double noise, List<Run> runs,
+                                        LatentFeaturesExperiment.TrainingProbe probe) {
         int m = model.latentDim();
         long tile = LatentGrams.tileRows(m);
         Experiment.Outcome[] outcomes = new Experiment.Outcome[runs.size()];
-        try (LatentGrams.Data data = LatentGrams.data(backend, dtype, model, dataSeed, p, noise);
+        try (LatentGrams.Data data = LatentGrams.data(backend, dtype, model, dataSeed, p, noise, probe);
              Matrix gSum = backend.allocate(m, m, dtype);
              LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise)) {
             long summed = 0; // gSum holds the Gram of A's rows [0, summed), whole tiles only
@@ -73,6 +74,7 @@ final class ReducedLinearGd {
                     for (int i = 0; i < runs.size(); i++) {
                         if (runs.get(i).n() == n) {
                             outcomes[i] = train(backend, model, data, test, gHost, sg, lambdaMax, runs.get(i));
+                            outcomes[i].rows().forEach(row -> row.values().putAll(probe.values()));
                         }
                     }
                 }

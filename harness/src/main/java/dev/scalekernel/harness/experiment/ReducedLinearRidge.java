@@ -41,9 +41,9 @@ final class ReducedLinearRidge {
     }
 
     static Experiment.Outcome run(Backend backend, DType dtype, LatentModel model, long seed, long dataSeed, int n, int p,
-                                  int testSize, double noise, double ridge) {
+                                  int testSize, double noise, double ridge, LatentFeaturesExperiment.TrainingProbe probe) {
         int m = model.latentDim();
-        try (LatentGrams.Data data = LatentGrams.data(backend, dtype, model, dataSeed, p, noise);
+        try (LatentGrams.Data data = LatentGrams.data(backend, dtype, model, dataSeed, p, noise, probe);
              Matrix g = LatentGrams.projectionGram(backend, dtype, m, seed, n);
              LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise)) {
             double lambdaMax = LatentGrams.lambdaMax(backend, data.s(), g, m, p, seed);
@@ -56,6 +56,7 @@ final class ReducedLinearRidge {
                 values.put("population_loss", LatentGrams.populationLoss(model, v));
                 values.put("lambda_max", lambdaMax);
                 values.put("reduced", true);
+                values.putAll(probe.values());
                 return new Experiment.Outcome(java.util.List.of(new Experiment.Row(null, values)), cost(n, p, m));
             }
         }

@@ -5,6 +5,7 @@ import dev.scalekernel.harness.model.SparseLatents;
 import dev.scalekernel.harness.spec.Param;
 import dev.scalekernel.harness.sweep.Point;
 
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,9 +57,21 @@ public final class SparseFeaturesExperiment extends LatentFeaturesExperiment {
                 SparseLatents.Values.valueOf(point.stringValue("values").toUpperCase(Locale.ROOT)));
     }
 
+    /** The unseen mass: Σ w*_k² over the coordinates no training sample activated, measured and expected. */
     @Override
-    Map<String, Object> measureModel(LatentModel model, LatentModel.Sample train, int samples) {
-        return Map.of("unseen_mass", ((SparseLatents.SparseSample) train).unseenMass(),
-                "unseen_mass_theory", ((SparseLatents) model).expectedUnseenMass(samples));
+    TrainingProbe trainingProbe(LatentModel model, int samples) {
+        SparseLatents sparse = (SparseLatents) model;
+        BitSet seen = new BitSet(model.latentDim());
+        return new TrainingProbe() {
+            @Override
+            public void accept(LatentModel.Sample tile) {
+                seen.or(((SparseLatents.SparseSample) tile).seen());
+            }
+
+            @Override
+            public Map<String, Object> values() {
+                return Map.of("unseen_mass", sparse.unseenMass(seen), "unseen_mass_theory", sparse.expectedUnseenMass(samples));
+            }
+        };
     }
 }

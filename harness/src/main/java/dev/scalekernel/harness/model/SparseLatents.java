@@ -9,6 +9,7 @@ import dev.scalekernel.api.SparseMatrix;
 import dev.scalekernel.api.random.Philox;
 
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * Sparse latents (Sous & Winer, "Asymmetric Scaling Laws from Sparse Features", arXiv 2605.23591):
@@ -17,7 +18,9 @@ import java.util.Arrays;
  * p_k·w*_k² = k^-a, the same task exponent as {@link PowerLawGaussian}, so the two models share their
  * covariance and differ only in how sparse and heavy-tailed the inputs are. Inputs are built on the
  * host as CSR from the Philox stream (activity: fp64 uniforms, values: fp64 normals, element i·M + k)
- * and mapped to features with the backend's CSR feature map.
+ * and mapped to features with the backend's CSR feature map. The coordinates are independent and
+ * zero-mean, so the latent-space (reduced) path applies to linear features as for dense latents; it
+ * reads a tile's inputs densified ({@link SparseSample#denseInputs()}).
  */
 public final class SparseLatents implements LatentModel {
 
@@ -83,20 +86,40 @@ public final class SparseLatents implements LatentModel {
     }
 
     @Override
+    public boolean denseLatents() {
+        return true;
+    }
+
+    @Override
     public SparseSample sample(Backend backend, long first, int samples, DType dtype, long seed, int stream, double noise) {
         HostSample host = sampleOnHost(first, samples, seed, stream, noise);
         SparseMatrix x = backend.upload(host.csr(), dtype);
         try {
             Matrix y = backend.upload(host.targets(), samples, 1, dtype);
-            return new SparseSample(backend, x, y, host.unseenMass());
+            return new SparseSample(backend, host, x, y);
         } catch (RuntimeException e) {
             x.close();
             throw e;
         }
     }
 
-    /** The inputs as CSR, their targets, and Σ w*_k² over the coordinates no sample activated. */
-    public record HostSample(Csr csr, double[] targets, double unseenMass) {
+    /**
+     * Σ w*_k² over the coordinates that none of the given draws activated: the unseen mass of a
+     * training set drawn in parts.
+     */
+    public double unseenMass(BitSet seen) {
+        double unseen = 0;
+        for (int k = seen.nextClearBit(0); k < latentDim; k = seen.nextClearBit(k + 1)) {
+            unseen += teacher[k] * teacher[k];
+        }
+        return unseen;
+    }
+
+    /**
+     * The inputs as CSR, their targets, the coordinates some sample activated, and Σ w*_k² over
+     * those no sample activated.
+     */
+    public record HostSample(Csr csr, double[] targets, BitSet seen, double unseenMass) {
     }
 
     /** The first {@code samples} of a stream, without noise. */
@@ -110,7 +133,7 @@ public final class SparseLatents implements LatentModel {
         int[] columns = new int[Math.max(16, (int) Math.min(Integer.MAX_VALUE - 8, expectedNonZeros(samples) * 1.2 + 16))];
         double[] vals = new double[columns.length];
         double[] targets = new double[samples];
-        boolean[] seen = new boolean[latentDim];
+        BitSet seen = new BitSet(latentDim);
         int[] block = new int[4];
         int nnz = 0;
         for (int i = 0; i < samples; i++) {
@@ -133,28 +156,69 @@ public final class SparseLatents implements LatentModel {
                     columns[nnz] = k;
                     vals[nnz++] = v;
                     y += v * teacher[k];
-                    seen[k] = true;
+                    seen.set(k);
                 }
             }
             targets[i] = noise > 0 ? y + noise * Philox.normalF64(seed, stream + NOISE_STREAM_OFFSET, first + i) : y;
             rowStart[i + 1] = nnz;
         }
-        double unseen = 0;
-        for (int k = 0; k < latentDim; k++) {
-            if (!seen[k]) {
-                unseen += teacher[k] * teacher[k];
-            }
-        }
         return new HostSample(new Csr(samples, latentDim, rowStart, Arrays.copyOf(columns, nnz), Arrays.copyOf(vals, nnz)),
-                targets, unseen);
+                targets, seen, unseenMass(seen));
     }
 
     private double expectedNonZeros(int samples) {
         return Arrays.stream(probability).sum() * samples;
     }
 
-    /** Sparse inputs on a backend, with the measured unseen mass of this draw. */
-    public record SparseSample(Backend backend, SparseMatrix x, Matrix targets, double unseenMass) implements Sample {
+    /** Sparse inputs on a backend, with what the draw activated and its unseen mass. */
+    public static final class SparseSample implements Sample {
+        private final Backend backend;
+        private final HostSample host;
+        private final SparseMatrix x;
+        private final Matrix targets;
+        private Matrix dense;
+
+        SparseSample(Backend backend, HostSample host, SparseMatrix x, Matrix targets) {
+            this.backend = backend;
+            this.host = host;
+            this.x = x;
+            this.targets = targets;
+        }
+
+        public SparseMatrix x() {
+            return x;
+        }
+
+        @Override
+        public Matrix targets() {
+            return targets;
+        }
+
+        /** The coordinates some sample of this draw activated. */
+        public BitSet seen() {
+            return (BitSet) host.seen().clone();
+        }
+
+        public double unseenMass() {
+            return host.unseenMass();
+        }
+
+        /** The inputs as a dense samples × M matrix, built on first use and closed with the sample. */
+        @Override
+        public Matrix denseInputs() {
+            if (dense == null) {
+                Csr csr = host.csr();
+                double[] values = new double[Math.multiplyExact(csr.rows(), csr.cols())];
+                for (int i = 0; i < csr.rows(); i++) {
+                    for (int e = csr.rowStart()[i]; e < csr.rowStart()[i + 1]; e++) {
+                        values[i * csr.cols() + csr.columns()[e]] = csr.values()[e];
+                    }
+                }
+                dense = backend.upload(values, csr.rows(), csr.cols(), x.dtype());
+            }
+            return dense;
+        }
+
         @Override
         public Matrix features(Matrix projection, Activation activation) {
             Matrix phi = backend.allocate(x.rows(), projection.rows(), x.dtype());
@@ -164,6 +228,9 @@ public final class SparseLatents implements LatentModel {
 
         @Override
         public void close() {
+            if (dense != null) {
+                dense.close();
+            }
             targets.close();
             x.close();
         }
