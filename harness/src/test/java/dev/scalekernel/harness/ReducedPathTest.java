@@ -164,6 +164,40 @@ class ReducedPathTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void tiledGdEqualsMaterialized(DType dtype) {
+        // ReLU features regenerated in three row tiles (2^22 / N = 209 rows each) every step against GD on the stored
+        // features: the same iterates summed in a different order, so the GD bound of reducedEqualsMaterialized. λ_max:
+        // Lanczos against a power iteration stopped at τ = max(1e-10, 64u), as in reducedRidgeEqualsMaterialized.
+        int n = 20_000;
+        int p = 500;
+        int steps = 30;
+        try (Backend b = Backends.open("cpu")) {
+            List<String> common = List.of("M=16", "N=" + n, "P=" + p, "activation=relu", "trainer=gd", "steps=" + steps,
+                    "test=40", "seeds=1", "noise=0.1", "dtype=" + dtype);
+            Point materialized = SpecLoader.load("smoke", concat(common, "path=materialized")).points().getFirst();
+            Point tiled = SpecLoader.load("smoke", concat(common, "path=tiled")).points().getFirst();
+            double tol = 4.0 * steps * (p + n + 16) * dtype.unitRoundoff();
+            double lambdaTol = Math.max(tol, 10 * Math.max(1e-10, 64 * dtype.unitRoundoff()));
+            List<Experiment.Row> a = experiment.run(b, dtype, materialized).rows();
+            List<Experiment.Row> r = experiment.run(b, dtype, tiled).rows();
+            assertEquals(a.size(), r.size());
+            for (int k = 0; k < a.size(); k++) {
+                assertEquals(a.get(k).step(), r.get(k).step());
+                assertEquals(false, r.get(k).values().get("diverged"));
+                for (String m : new String[] {"train_loss", "test_loss", "lambda_max", "eta_used"}) {
+                    double x = (double) a.get(k).values().get(m);
+                    double t = m.equals("train_loss") || m.equals("test_loss") ? tol : lambdaTol;
+                    assertEquals(x, (double) r.get(k).values().get(m), t * Math.abs(x), dtype + " step " + a.get(k).step() + " " + m);
+                }
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SpecLoader.load("smoke", List.of("path=tiled", "trainer=ridge")));
+        assertTrue(e.getMessage().contains("path = tiled is full-batch GD"), e.getMessage());
+    }
+
     @Test
     void autoPicksTheReducedPathWhenItIsCheaperAndRefusesItWhereItCannotRun() {
         Point big = SpecLoader.load("smoke", List.of("M=16", "N=20000", "P=20000", "trainer=gd", "steps=50", "test=16",

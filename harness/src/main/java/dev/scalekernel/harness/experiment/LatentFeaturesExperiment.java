@@ -28,6 +28,9 @@ import java.util.stream.Stream;
  */
 abstract class LatentFeaturesExperiment implements Experiment {
 
+    /** Bytes of P×N features above which auto GD on nonlinear features regenerates them by tiles. */
+    static final long MATERIALIZED_LIMIT = 2L << 30;
+
     private static final List<Param> TRAINING = List.of(
             Param.choice("activation", "identity", Arrays.stream(Activation.values()).map(Activation::toString).toList(),
                     "feature activation sigma"),
@@ -47,9 +50,11 @@ abstract class LatentFeaturesExperiment implements Experiment {
             Param.longValue("data_seed", -1, -1,
                     "seed of the training and test data; -1 = the point's seed (fix it to vary only the features)"),
             Param.integer("records_per_decade", 4, 1, "log-spaced GD steps recorded per decade"),
-            Param.choice("path", "auto", List.of("auto", "materialized", "reduced"),
-                    "linear features (any trainer): form the P x N features, or work in the M-dim latent space (memory"
-                            + " O(M^2), independent of N and P); auto picks the cheaper"));
+            Param.choice("path", "auto", List.of("auto", "materialized", "reduced", "tiled"),
+                    "materialized: form the P x N features; reduced (linear features, any trainer): work in the M-dim"
+                            + " latent space, memory O(M^2) whatever N and P; tiled (gd, any features): regenerate the"
+                            + " features tile by tile every step, memory O(N M); auto: reduced when cheaper, tiled when the"
+                            + " features would not fit in " + (MATERIALIZED_LIMIT >> 30) + " GiB"));
 
     private static final List<Measurement> LOSSES = List.of(
             Measurement.real("train_loss", "(1/P)|Phi w - y|^2"),
@@ -111,6 +116,10 @@ abstract class LatentFeaturesExperiment implements Experiment {
     @Override
     public void validate(dev.scalekernel.harness.spec.ResolvedSpec spec) {
         for (Point point : spec.points()) {
+            if (point.stringValue("path").equals("tiled") && !point.stringValue("trainer").equals("gd")) {
+                throw new IllegalArgumentException("path = tiled is full-batch GD; got trainer " + point.stringValue("trainer")
+                        + " in " + id());
+            }
             if (point.stringValue("path").equals("reduced") && !reducible(point)) {
                 throw new IllegalArgumentException("path = reduced needs linear features (activation identity); got activation "
                         + point.stringValue("activation") + " in " + id());
@@ -126,8 +135,18 @@ abstract class LatentFeaturesExperiment implements Experiment {
     private boolean reduced(Point point) {
         return switch (point.stringValue("path")) {
             case "reduced" -> true;
-            case "materialized" -> false;
+            case "materialized", "tiled" -> false;
             default -> reducible(point) && reducedIsCheaper(point);
+        };
+    }
+
+    /** Whether this GD point regenerates its features by tiles: forced, or because they would not fit. */
+    private boolean tiled(Point point) {
+        return switch (point.stringValue("path")) {
+            case "tiled" -> true;
+            case "auto" -> point.stringValue("trainer").equals("gd") && !reduced(point)
+                    && (long) point.intValue("P") * point.intValue("N") * Float.BYTES > MATERIALIZED_LIMIT;
+            default -> false;
         };
     }
 
@@ -153,7 +172,7 @@ abstract class LatentFeaturesExperiment implements Experiment {
      */
     @Override
     public String batchKey(Point point) {
-        if (!point.stringValue("trainer").equals("gd")) {
+        if (!point.stringValue("trainer").equals("gd") || tiled(point)) {
             return point.id();
         }
         // Reduced runs also share the data Gram S across widths and steps, and G across learning rates.
@@ -196,6 +215,13 @@ abstract class LatentFeaturesExperiment implements Experiment {
             return reduced(point) ? reducedSgd(backend, dtype, point) : runSgd(backend, dtype, point);
         }
         if (point.stringValue("trainer").equals("gd")) {
+            if (tiled(point)) {
+                Setting set = new Setting(point);
+                return TiledGd.run(backend, dtype, set.model(), set.activation(), point.seed(), set.dataSeed(), set.width(),
+                        point.intValue("P"), set.testSize(), set.noise(), lambdaMax -> learningRate(point, lambdaMax),
+                        GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt(),
+                        trainingProbe(set.model(), point.intValue("P")));
+            }
             return reduced(point) ? reducedGradientDescent(backend, dtype, List.of(point)).getFirst()
                     : gradientDescent(backend, dtype, List.of(point)).getFirst();
         }
