@@ -67,7 +67,7 @@ public final class BenchMain {
     static {
         FAMILIES.put("machine", List.of("PeakFmaBench", "StreamBench"));
         FAMILIES.put("gemm", List.of("GemmBench"));
-        FAMILIES.put("gram", List.of("GramBench"));
+        FAMILIES.put("gram", List.of("GramBench", "LatentGramBench"));
         FAMILIES.put("featureMap", List.of("FeatureMapBench"));
         FAMILIES.put("sparse", List.of("SparseFeatureMapBench"));
         FAMILIES.put("gd", List.of("GdBench"));

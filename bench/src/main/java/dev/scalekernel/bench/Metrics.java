@@ -66,6 +66,14 @@ public final class Metrics {
                 return compute("gram_syrk", "P=" + params.get("p") + ",N=" + params.get("n"), dtype, threads, backend,
                         p * (p + 1) * n, seconds, medianMillis, "");
             }
+            case "LatentGramBench.accumulate", "LatentGramBench.syrk" -> {
+                int m = Integer.parseInt(params.get("m"));
+                int tiles = Integer.parseInt(params.get("tiles"));
+                double rows = (double) tiles * LatentGramBench.rows(m);
+                String op = name.endsWith("accumulate") ? "latentGram_philox+syrk" : "latentGram_syrk";
+                return compute(op, "M=" + m + ",rows=" + (long) rows, "f32", threads, backend, rows * m * (m + 1.0), seconds,
+                        medianMillis, name.endsWith("accumulate") ? "fillGaussian + gramColumns(beta=1) per tile" : "");
+            }
             case "FeatureMapBench.featureMap", "FeatureMapBench.gemm" -> {
                 double p = Double.parseDouble(params.get("p"));
                 double m = Double.parseDouble(params.get("m"));

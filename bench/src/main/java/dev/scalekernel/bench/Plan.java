@@ -129,6 +129,16 @@ public final class Plan {
             }
         }
 
+        // The reduced path's S = Σ X_tᵀX_t: Philox + SYRK per tile, SYRK alone, and OpenBLAS ssyrk.
+        for (int m : quick ? List.of(2048) : List.of(1024, 4096)) {
+            for (String impl : backendsAndOpenBlas(gpu)) {
+                if (!Impls.OPENBLAS.equals(impl)) {
+                    out.add(config("LatentGramBench.accumulate", "impl", impl, "m", m, "tiles", 2, "threads", cores));
+                }
+                out.add(config("LatentGramBench.syrk", "impl", impl, "m", m, "tiles", 2, "threads", cores));
+            }
+        }
+
         // Dense feature map with fused ReLU, and the same backend's GEMM of that shape.
         int[] fm = quick ? new int[] {2048, 257, 2048} : new int[] {4096, 1001, 4096};
         for (String dt : quick ? List.of("f32") : List.of("f32", "f64")) {
