@@ -70,6 +70,17 @@ class BatchingTest {
                     assertEquals(experiment.run(b, DType.F32, group.get(j)).rows(), together.get(j).rows(),
                             "point " + group.get(j).values() + " batched");
                 }
+                // Streamed: every point once, as soon as its width is done (widths in increasing order).
+                List<Integer> order = new java.util.ArrayList<>();
+                experiment.runBatch(b, DType.F32, group, (i, outcome) -> {
+                    order.add(i);
+                    assertEquals(together.get(i).rows(), outcome.rows(), "streamed point " + i);
+                });
+                assertEquals(group.size(), new java.util.HashSet<>(order).size(), "each point once: " + order);
+                for (int k = 1; k < order.size(); k++) {
+                    assertTrue(group.get(order.get(k - 1)).intValue("N") <= group.get(order.get(k)).intValue("N"),
+                            "widths finish in increasing order: " + order);
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ import dev.scalekernel.harness.sweep.Point;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * A kind of simulation: the parameters it takes, what it measures, and how one point runs on a
@@ -51,5 +52,17 @@ public interface Experiment {
     /** Runs points that share a {@link #batchKey}; one outcome per point, in order. */
     default List<Outcome> runBatch(Backend backend, DType dtype, List<Point> points) {
         return points.stream().map(p -> run(backend, dtype, p)).toList();
+    }
+
+    /**
+     * {@link #runBatch(Backend, DType, List)}, handing each point's outcome to {@code done} (with the
+     * point's index in {@code points}) as soon as it is known, so a sweep can store it before the rest
+     * of a long batch finishes. By default, when the whole batch is done.
+     */
+    default void runBatch(Backend backend, DType dtype, List<Point> points, BiConsumer<Integer, Outcome> done) {
+        List<Outcome> outcomes = runBatch(backend, dtype, points);
+        for (int i = 0; i < outcomes.size(); i++) {
+            done.accept(i, outcomes.get(i));
+        }
     }
 }

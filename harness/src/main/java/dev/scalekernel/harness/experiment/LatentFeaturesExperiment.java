@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -193,20 +194,33 @@ abstract class LatentFeaturesExperiment implements Experiment {
      */
     @Override
     public List<Outcome> runBatch(Backend backend, DType dtype, List<Point> points) {
-        if (points.size() == 1) {
-            return List.of(run(backend, dtype, points.getFirst()));
-        }
-        return reduced(points.getFirst()) ? reducedGradientDescent(backend, dtype, points) : gradientDescent(backend, dtype, points);
+        Outcome[] outcomes = new Outcome[points.size()];
+        runBatch(backend, dtype, points, (i, outcome) -> outcomes[i] = outcome);
+        return List.of(outcomes);
     }
 
-    private List<Outcome> reducedGradientDescent(Backend backend, DType dtype, List<Point> points) {
+    @Override
+    public void runBatch(Backend backend, DType dtype, List<Point> points, BiConsumer<Integer, Outcome> done) {
+        if (points.size() == 1) {
+            done.accept(0, run(backend, dtype, points.getFirst()));
+        } else if (reduced(points.getFirst())) {
+            reducedGradientDescent(backend, dtype, points, done);
+        } else {
+            List<Outcome> outcomes = gradientDescent(backend, dtype, points);
+            for (int i = 0; i < outcomes.size(); i++) {
+                done.accept(i, outcomes.get(i));
+            }
+        }
+    }
+
+    private void reducedGradientDescent(Backend backend, DType dtype, List<Point> points, BiConsumer<Integer, Outcome> done) {
         Setting set = new Setting(points.getFirst());
         List<ReducedLinearGd.Run> runs = points.stream().map(pt -> new ReducedLinearGd.Run(new Setting(pt).width(),
                 pt.doubleValue("eta"), pt.doubleValue("eta_rel"),
                 GdOptions.logSpaced(pt.longValue("steps"), pt.intValue("records_per_decade")).recordAt())).toList();
-        return ReducedLinearGd.run(backend, dtype, set.model(), points.getFirst().seed(), set.dataSeed(),
+        ReducedLinearGd.run(backend, dtype, set.model(), points.getFirst().seed(), set.dataSeed(),
                 points.getFirst().intValue("P"), set.testSize(), set.noise(), runs,
-                trainingProbe(set.model(), points.getFirst().intValue("P")));
+                trainingProbe(set.model(), points.getFirst().intValue("P")), done);
     }
 
     @Override
@@ -222,8 +236,12 @@ abstract class LatentFeaturesExperiment implements Experiment {
                         GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt(),
                         trainingProbe(set.model(), point.intValue("P")));
             }
-            return reduced(point) ? reducedGradientDescent(backend, dtype, List.of(point)).getFirst()
-                    : gradientDescent(backend, dtype, List.of(point)).getFirst();
+            if (reduced(point)) {
+                Outcome[] outcome = new Outcome[1];
+                reducedGradientDescent(backend, dtype, List.of(point), (i, o) -> outcome[0] = o);
+                return outcome[0];
+            }
+            return gradientDescent(backend, dtype, List.of(point)).getFirst();
         }
         if (reduced(point)) {
             Setting set = new Setting(point);

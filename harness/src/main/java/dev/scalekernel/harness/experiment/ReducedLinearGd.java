@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Full-batch GD on linear random features without ever forming the P×N feature matrix, so memory
@@ -44,14 +45,14 @@ final class ReducedLinearGd {
      * width, accumulated over the widths in increasing order (the rows of A for width n are the first
      * n rows of A for any larger width). G is summed over a fixed grid of row tiles, with a width
      * that ends inside a tile finishing on a copy, so every run gets bit for bit the numbers it gets
-     * alone. One outcome per run, in order.
+     * alone. Each run's outcome goes to {@code done} (with its index) as soon as it is known: the
+     * widths finish in increasing order.
      */
-    static List<Experiment.Outcome> run(Backend backend, DType dtype, LatentModel model, long seed, long dataSeed, int p,
-                                        int testSize, double noise, List<Run> runs,
-                                        LatentFeaturesExperiment.TrainingProbe probe) {
+    static void run(Backend backend, DType dtype, LatentModel model, long seed, long dataSeed, int p, int testSize,
+                    double noise, List<Run> runs, LatentFeaturesExperiment.TrainingProbe probe,
+                    BiConsumer<Integer, Experiment.Outcome> done) {
         int m = model.latentDim();
         long tile = LatentGrams.tileRows(m);
-        Experiment.Outcome[] outcomes = new Experiment.Outcome[runs.size()];
         try (LatentGrams.Data data = LatentGrams.data(backend, dtype, model, dataSeed, p, noise, probe);
              Matrix gSum = backend.allocate(m, m, dtype);
              LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise)) {
@@ -73,14 +74,14 @@ final class ReducedLinearGd {
                     }
                     for (int i = 0; i < runs.size(); i++) {
                         if (runs.get(i).n() == n) {
-                            outcomes[i] = train(backend, model, data, test, gHost, sg, lambdaMax, runs.get(i));
-                            outcomes[i].rows().forEach(row -> row.values().putAll(probe.values()));
+                            Experiment.Outcome outcome = train(backend, model, data, test, gHost, sg, lambdaMax, runs.get(i));
+                            outcome.rows().forEach(row -> row.values().putAll(probe.values()));
+                            done.accept(i, outcome);
                         }
                     }
                 }
             }
         }
-        return List.of(outcomes);
     }
 
     /** GD from u = 0 for one run, given G and S G/M (host) and λ_max for its width. */
