@@ -10,7 +10,10 @@ import dev.scalekernel.harness.model.graph.RandomWalk;
 import dev.scalekernel.harness.spec.SpecLoader;
 import dev.scalekernel.harness.sweep.Point;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -270,6 +273,28 @@ class GraphWalkTest {
         }
         assertThrows(IllegalArgumentException.class, () -> SpecLoader.load("graph-width", List.of("nodes=10", "degree=12")));
         assertThrows(IllegalArgumentException.class, () -> SpecLoader.load("graph-width", List.of("nodes=5", "m=5")));
+    }
+
+    @Test
+    void bothPresetsRunToAReportWithTheGraphSection(@TempDir Path tmp) throws Exception {
+        // Small versions of the two presets, each with two series per table (a trainer, a family or a size apart).
+        for (String preset : List.of("graph-width", "graph-tokens")) {
+            boolean width = preset.equals("graph-width");
+            Path out = tmp.resolve(preset);
+            CliTest.Result r = CliTest.run("run", preset, "--backend", "cpu", "--out", out.toString(), "--set", "degree=4",
+                    "--set", "m=2", "--set", "steps=20", "--set", "seeds=2", "--set", width ? "N=2,4,8" : "P=200,600,2000",
+                    "--set", width ? "family=ba" : "trainer=ridge", "--set", width ? "nodes=16,24" : "nodes=16");
+            assertEquals(0, r.code(), r.err());
+            String report = Files.readString(out.resolve("report.md"));
+            assertTrue(report.contains("## Random walks on graphs: exponents by graph family and size"), report);
+            String axis = width ? "N" : "P";
+            assertTrue(report.contains("### Exponent of population_loss vs " + axis), report);
+            List<String> series = width ? List.of("nodes=16, trainer=gd", "nodes=24, trainer=ridge") : List.of("family=ba", "family=er");
+            for (String s : series) {
+                assertTrue(report.contains("| " + s + " | -"), "a fitted (negative) exponent for " + s + ":\n" + report);
+            }
+            assertTrue(Files.isRegularFile(out.resolve("plots").resolve("population_loss_vs_" + axis + ".png")));
+        }
     }
 
     private static RandomWalk walk(Point point) {
