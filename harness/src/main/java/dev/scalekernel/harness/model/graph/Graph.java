@@ -44,7 +44,7 @@ public final class Graph {
         long e = 0;
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++, e++) {
-                if (e == 0 || (e & 1) == 0) {
+                if ((e & 1) == 0) {
                     Philox.block(seed, STREAM_ERDOS_RENYI, Philox.TAG_UNIFORM_F64, e >>> 1, block);
                 }
                 int lane = (int) (e & 1);
