@@ -297,6 +297,8 @@ class GraphWalkTest {
                 assertTrue(report.contains("| " + s + " | -"), "a fitted (negative) exponent for " + s + ":\n" + report);
             }
             assertTrue(Files.isRegularFile(out.resolve("plots").resolve("population_loss_vs_" + axis + ".png")));
+            assertEquals(width, Files.isRegularFile(out.resolve("plots").resolve("exponent_vs_nodes_N.png")),
+                    "exponents against graph size when there are two sizes");
         }
     }
 

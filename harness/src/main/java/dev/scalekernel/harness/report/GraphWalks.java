@@ -2,6 +2,11 @@ package dev.scalekernel.harness.report;
 
 import dev.scalekernel.harness.spec.Param;
 
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,7 +27,8 @@ import java.util.stream.Collectors;
  * neighbours: the asymptotic regime in which the plug-in estimator, the empirical next-node frequencies,
  * has excess Σ_i (deg_i − 1)/(2P) = (2E − n)/(2P), exponent −1). That value is shown beside the
  * measured loss at the largest P: a model at full width approaches it, one limited by width or steps
- * stays above.
+ * stays above. A plot shows the windowed exponents against the number of nodes, one line per family
+ * (and trainer): how the exponents move with the graph's family and size.
  */
 final class GraphWalks {
 
@@ -31,13 +37,13 @@ final class GraphWalks {
     private GraphWalks() {
     }
 
-    static void section(StringBuilder md, Statement s, List<Param> varying) throws SQLException {
+    static void section(Path dir, StringBuilder md, Statement s, List<Param> varying) throws SQLException, IOException {
         List<String> keys = varying.stream().map(Param::name).filter(k -> !k.equals("N") && !k.equals("P")).toList();
         md.append("## Random walks on graphs: exponents by graph family and size\n\n");
         graphs(md, s, keys);
         for (String axis : List.of("N", "P")) {
             if (varying.stream().anyMatch(p -> p.name().equals(axis))) {
-                exponents(md, s, keys, axis);
+                exponents(dir, md, s, keys, axis);
             }
         }
     }
@@ -66,12 +72,14 @@ final class GraphWalks {
         md.append('\n');
     }
 
-    private static void exponents(StringBuilder md, Statement s, List<String> keys, String axis) throws SQLException {
+    private static void exponents(Path dir, StringBuilder md, Statement s, List<String> keys, String axis)
+            throws SQLException, IOException {
         String keyList = keys.stream().map(RunReport::q).collect(Collectors.joining(", "));
         // series → axis value → seed → final loss
         Map<String, TreeMap<Double, Map<Long, Double>>> series = new LinkedHashMap<>();
         Map<String, Double> nodes = new LinkedHashMap<>();
         Map<String, Double> plugIn = new LinkedHashMap<>();
+        Map<String, String> family = new LinkedHashMap<>(); // series → its label without the size
         try (ResultSet rs = s.executeQuery("WITH last AS (SELECT * FROM results r WHERE step IS NULL OR step = "
                 + "(SELECT max(step) FROM results r2 WHERE r2.point_id = r.point_id)) SELECT "
                 + (keyList.isEmpty() ? "" : keyList + ", ") + RunReport.q(axis) + ", seed, " + LOSS
@@ -83,6 +91,13 @@ final class GraphWalks {
                     label.append(i > 0 ? ", " : "").append(keys.get(i)).append('=').append(rs.getObject(i + 1));
                 }
                 String name = label.isEmpty() ? LOSS : label.toString();
+                StringBuilder others = new StringBuilder();
+                for (int i = 0; i < keys.size(); i++) {
+                    if (!keys.get(i).equals("nodes")) {
+                        others.append(others.isEmpty() ? "" : ", ").append(keys.get(i)).append('=').append(rs.getObject(i + 1));
+                    }
+                }
+                family.put(name, others.isEmpty() ? LOSS : others.toString());
                 int c = keys.size();
                 series.computeIfAbsent(name, k -> new TreeMap<>()).computeIfAbsent(rs.getDouble(c + 1), k -> new TreeMap<>())
                         .put(rs.getLong(c + 2), rs.getDouble(c + 3));
@@ -94,6 +109,7 @@ final class GraphWalks {
         md.append("### Exponent of ").append(LOSS).append(" vs ").append(axis).append("\n\n| series | all points (95% CI) ")
                 .append("| bootstrap 95% CI over seeds | ").append(window).append(" (95% CI) | points in window ")
                 .append("| loss at the largest ").append(axis).append(" | plug-in (2E - n)/(2P) there |\n|---|---|---|---|---|---|---|\n");
+        Map<String, List<double[]>> trend = new LinkedHashMap<>(); // family → {nodes, exponent, 95% half-width}
         for (Map.Entry<String, TreeMap<Double, Map<Long, Double>>> e : series.entrySet()) {
             double n = nodes.get(e.getKey());
             List<Long> seeds = e.getValue().values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
@@ -123,7 +139,31 @@ final class GraphWalks {
                     .append(" | ").append(windowed == null ? "(fewer than 3 points)" : windowed)
                     .append(" | ").append(inside.size())
                     .append(String.format(" | %.4g | %.4g |%n", y[y.length - 1], plugIn.get(e.getKey())));
+            if (windowed != null && Double.isFinite(windowed.slope())) {
+                trend.computeIfAbsent(family.get(e.getKey()), k -> new ArrayList<>())
+                        .add(new double[] {n, windowed.slope(), Double.isFinite(windowed.halfWidth95()) ? windowed.halfWidth95() : 0});
+            }
         }
         md.append('\n');
+        if (keys.contains("nodes") && trend.values().stream().anyMatch(v -> v.size() >= 2)) {
+            XYChart chart = new XYChartBuilder().width(900).height(600)
+                    .title("exponent of " + LOSS + " vs " + axis + " (" + window + ", 95% CI) by graph size")
+                    .xAxisTitle("nodes").yAxisTitle("exponent").build();
+            chart.getStyler().setXAxisLogarithmic(true);
+            chart.getStyler().setErrorBarsColorSeriesColor(true);
+            int i = 0;
+            for (Map.Entry<String, List<double[]>> t : trend.entrySet()) {
+                List<double[]> v = t.getValue().stream().sorted(java.util.Comparator.comparingDouble(a -> a[0])).toList();
+                java.awt.Color[] palette = chart.getStyler().getTheme().getSeriesColors();
+                java.awt.Color colour = palette[i++ % palette.length];
+                var line = chart.addSeries(t.getKey(), v.stream().mapToDouble(a -> a[0]).toArray(),
+                        v.stream().mapToDouble(a -> a[1]).toArray(), v.stream().mapToDouble(a -> a[2]).toArray());
+                line.setLineColor(colour);
+                line.setMarkerColor(colour);
+            }
+            String name = "exponent_vs_nodes_" + axis;
+            RunReport.save(chart, dir, name);
+            md.append("![").append(name).append("](plots/").append(name).append(".png)\n\n");
+        }
     }
 }

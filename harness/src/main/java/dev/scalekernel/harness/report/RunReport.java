@@ -103,7 +103,7 @@ public final class RunReport {
                 FeatureVariance.section(directory, md, s, varying);
             }
             if (columns.contains("entropy_rate")) {
-                GraphWalks.section(md, s, varying);
+                GraphWalks.section(directory, md, s, varying);
             }
             return save(directory, md);
         } catch (SQLException e) {
