@@ -46,6 +46,9 @@ class MissingSparkRunnerTest {
         CliTest.Result master = CliTest.run("run", "smoke", "--master", "local[2]");
         assertEquals(2, master.code());
         assertTrue(master.err().contains("--master applies to --runner spark only"), master.err());
+        CliTest.Result workers = CliTest.run("run", "smoke", "--runner", "spark", "--workers", "4");
+        assertEquals(2, workers.code());
+        assertTrue(workers.err().contains("--workers applies to --runner local only"), workers.err());
         CliTest.Result size = CliTest.run("run", "smoke", "--runner", "spark", "--task-size", "0");
         assertEquals(2, size.code());
         assertTrue(size.err().contains("--task-size = 0 is invalid"), size.err());

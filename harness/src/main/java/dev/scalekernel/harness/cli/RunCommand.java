@@ -92,6 +92,10 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException((master != null ? "--master" : parts != null ? "--parts" : "--task-size")
                     + " applies to --runner spark only");
         }
+        if (runner.equals("spark") && workers > 0) {
+            throw new IllegalArgumentException("--workers applies to --runner local only; on Spark, each executor runs"
+                    + " spark.executor.cores / spark.task.cpus tasks at once");
+        }
         if (taskSize < 1) {
             throw new IllegalArgumentException("--task-size = " + taskSize + " is invalid; use 1 or more");
         }

@@ -17,6 +17,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -127,44 +128,47 @@ public final class SparkRunner implements Runner {
         Experiment experiment = spec.experiment();
         long start = System.nanoTime();
         try (ResultsStore store = ResultsStore.open(directory, experiment)) {
-            SparkSession.Builder builder = SparkSession.builder().appName("scalekernel " + spec.name() + "-" + spec.hash());
-            if (master != null && !existed) {
-                builder.master(master);
+            // Spark starts only when there are points to send: a finished sweep re-run costs no Spark start-up.
+            Configuration hadoop = existed ? SparkSession.active().sparkContext().hadoopConfiguration()
+                    : SparkHadoopUtil.get().newConfiguration(new SparkConf());
+            Set<String> descriptions = new TreeSet<>();
+            int recovered = merge(store, experiment, hadoop, directory, descriptions).done();
+            if (recovered > 0) {
+                err.println("merged " + recovered + " point(s) that an earlier driver left in " + parts);
             }
-            SparkSession session = builder.getOrCreate();
-            try {
-                Configuration hadoop = session.sparkContext().hadoopConfiguration();
-                Set<String> descriptions = new TreeSet<>();
-                int recovered = merge(store, experiment, hadoop, directory, descriptions).done();
-                if (recovered > 0) {
-                    err.println("merged " + recovered + " point(s) that an earlier driver left in " + parts);
+            List<List<Point>> groups = SweepRunner.pendingGroups(spec, store.completedPoints());
+            int pending = groups.stream().mapToInt(List::size).sum();
+            int alreadyDone = spec.points().size() - pending;
+            if (alreadyDone > 0) {
+                err.println("resuming: " + alreadyDone + " of " + spec.points().size() + " points already done");
+            }
+            int failed = 0;
+            if (!groups.isEmpty()) {
+                SparkSession.Builder builder = SparkSession.builder().appName("scalekernel " + spec.name() + "-" + spec.hash());
+                if (master != null && !existed) {
+                    builder.master(master);
                 }
-                List<List<Point>> groups = SweepRunner.pendingGroups(spec, store.completedPoints());
-                int pending = groups.stream().mapToInt(List::size).sum();
-                int alreadyDone = spec.points().size() - pending;
-                if (alreadyDone > 0) {
-                    err.println("resuming: " + alreadyDone + " of " + spec.points().size() + " points already done");
-                }
-                int failed = 0;
-                if (!groups.isEmpty()) {
+                SparkSession session = builder.getOrCreate();
+                try {
                     String job = "job-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"))
                             + "-" + session.sparkContext().applicationId().replaceAll("[^A-Za-z0-9_-]", "_");
                     write(session, spec, groups, job, new Progress(err, pending, terminal));
-                    ResultsStore.MergeResult merged = merge(store, experiment, hadoop, directory, descriptions);
+                    ResultsStore.MergeResult merged = merge(store, experiment, session.sparkContext().hadoopConfiguration(),
+                            directory, descriptions);
                     failed = merged.failed();
                     if (merged.done() + merged.failed() != pending) {
                         throw new IllegalStateException("the Spark job ran " + pending + " points but its parts in " + parts + "/"
                                 + job + " hold " + (merged.done() + merged.failed()));
                     }
-                }
-                return new SweepRunner.Summary(spec.points().size(), alreadyDone, pending, failed,
-                        (System.nanoTime() - start) / 1e9, (descriptions.isEmpty() ? backendId : String.join("; ", descriptions))
-                                + " (Spark executors)");
-            } finally {
-                if (!existed) {
-                    session.stop();
+                } finally {
+                    if (!existed) {
+                        session.stop();
+                    }
                 }
             }
+            return new SweepRunner.Summary(spec.points().size(), alreadyDone, pending, failed,
+                    (System.nanoTime() - start) / 1e9, (descriptions.isEmpty() ? backendId : String.join("; ", descriptions))
+                            + " (Spark executors)");
         }
     }
 
@@ -414,9 +418,12 @@ public final class SparkRunner implements Runner {
             this.job = job;
             this.progress = progress;
             this.pointsPerTask = new int[tasks];
-            // parallelize(list, n) slices element i into partition floor(i * n / size).
-            for (int i = 0; i < groups.size(); i++) {
-                pointsPerTask[(int) ((long) i * tasks / groups.size())] += groups.get(i).size();
+            // parallelize(list, n) gives partition t the elements [t * size / n, (t + 1) * size / n).
+            long size = groups.size();
+            for (int t = 0; t < tasks; t++) {
+                for (long i = t * size / tasks; i < (t + 1) * size / tasks; i++) {
+                    pointsPerTask[t] += groups.get((int) i).size();
+                }
             }
         }
 
