@@ -192,7 +192,7 @@ public final class SparkRunner implements Runner {
                 }
             }
             throw new IllegalStateException("the Spark job failed (points already stored are kept; running the same"
-                    + " command again resumes): " + e.getMessage().lines().findFirst().orElse(""), e);
+                    + " command again resumes): " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
         } finally {
             jsc.clearJobGroup();
             session.sparkContext().removeSparkListener(listener);
