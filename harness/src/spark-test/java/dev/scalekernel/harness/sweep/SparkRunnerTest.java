@@ -185,6 +185,30 @@ class SparkRunnerTest {
     }
 
     @Test
+    void partsThatAnEarlierDriverLeftAreMergedFirstWithoutRunningThem() throws Exception {
+        // A driver that died after its job committed but before it merged leaves parts: made here from the local rows.
+        Path parts = tmp.resolve("leftover-parts");
+        Path job = Files.createDirectories(parts.resolve("job-20260101-000000-000-app_1"));
+        String columns = ResultsStore.partColumns(SpecLoader.load("smoke", List.of()).experiment()).stream()
+                .map(c -> c.name().equals("finished_at_us") ? "epoch_us(finished_at) AS finished_at_us" : "\"" + c.name() + "\"")
+                .collect(java.util.stream.Collectors.joining(", "));
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute("ATTACH '" + tmp.resolve("local").resolve(ResultsStore.FILE) + "' AS l (READ_ONLY)");
+            s.execute("COPY (SELECT " + columns + " FROM (SELECT 'job/0.0/0.0' AS attempt, 'done' AS status, NULL::VARCHAR AS message, "
+                    + "'left over' AS backend_info, * FROM l.results)) TO '" + job.resolve("part-00000.snappy.parquet")
+                    + "' (FORMAT parquet)");
+        }
+        Path out = tmp.resolve("leftover");
+        // No Spark master that could start: the merge needs none, and no point is left to send.
+        Result r = cli(out, "--runner", "spark", "--master", "no-such-master", "--parts", parts.toUri().toString());
+        assertEquals(Main.OK, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("merged " + POINTS + " point(s) that an earlier driver left in"), r.err());
+        assertTrue(r.out().contains("0 points run, " + POINTS + " already done"), r.out());
+        assertEquals(localRows, rows(out));
+        assertFalse(Files.exists(job), "merged parts are deleted");
+    }
+
+    @Test
     void aTaskOpensTheGpuSparkAssignedItAndUsesItsCores() {
         var gpu = new org.apache.spark.resource.ResourceInformation("gpu", new String[] {"3"});
         BackendOptionsView o = BackendOptionsView.of(SparkRunner.taskOptions(0, 2, java.util.Map.of("gpu", gpu)));
