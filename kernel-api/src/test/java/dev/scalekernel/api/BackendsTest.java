@@ -42,6 +42,22 @@ class BackendsTest {
     }
 
     @Test
+    void theDeviceOptionIsValidatedKeptAndRecorded() {
+        BackendOptions o = BackendOptions.defaults().withThreads(3).withDevice(2);
+        assertEquals(0, BackendOptions.defaults().device());
+        assertEquals(2, o.device());
+        assertEquals(3, o.threads(), "withDevice keeps the other options");
+        assertEquals(2, o.withThreads(1).withFma(BackendOptions.Fma.OFF).withSyncEachOp(true).device(),
+                "the other withers keep the device");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BackendOptions.defaults().withDevice(-1));
+        assertTrue(e.getMessage().contains("device must be >= 0"), e.getMessage());
+        // A single-device backend ignores the index but records it with the options it ran with.
+        try (Backend b = Backends.open("reference", BackendOptions.defaults().withDevice(1))) {
+            assertEquals(1, b.info().options().device());
+        }
+    }
+
+    @Test
     void logSpacedScheduleStartsAtZeroAndEndsAtTheLastStep() {
         GdOptions o = GdOptions.logSpaced(1_000_000, 4);
         long[] at = o.recordAt();

@@ -71,11 +71,11 @@ public final class GpuBackend extends AbstractBackend {
     }
 
     /**
-     * Opens device 0 with the given cuBLAS library. Declared to return {@link Backend} so that the
+     * Opens device {@code options.device()} with the given cuBLAS library. Declared to return {@link Backend} so that the
      * provider can call it without the verifier loading this class (and JCuda's) before open.
      */
     static Backend open(BackendOptions options, Path cublasLibrary) {
-        return new GpuBackend(Device.open(0, cublasLibrary), options);
+        return new GpuBackend(Device.open(options.device(), cublasLibrary), options);
     }
 
     @Override

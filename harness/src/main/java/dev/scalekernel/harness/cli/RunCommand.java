@@ -5,6 +5,7 @@ import dev.scalekernel.api.Backends;
 import dev.scalekernel.harness.report.RunReport;
 import dev.scalekernel.harness.spec.ResolvedSpec;
 import dev.scalekernel.harness.spec.SpecLoader;
+import dev.scalekernel.harness.sweep.Runner;
 import dev.scalekernel.harness.sweep.SweepRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +53,24 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "run directory (default: runs/NAME-SPECHASH)")
     Path out;
 
+    @Option(names = "--runner", defaultValue = "local",
+            description = "local (a thread pool in this JVM, the default) or spark (each point, or batch of points, a Spark task;"
+                    + " needs the spark-submit artifact, see the README)")
+    String runner;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master for --runner spark, e.g. local[4] or spark://host:7077 (default: spark-submit's --master)")
+    String master;
+
+    @Option(names = "--parts", paramLabel = "URL",
+            description = "where Spark executors write their Parquet parts before the driver merges them"
+                    + " (default: DIR/spark-parts, which must then be on a filesystem every executor shares; any Hadoop URL)")
+    String parts;
+
+    @Option(names = "--task-size", paramLabel = "N", defaultValue = "1",
+            description = "points (or batches of points the experiment runs together) per Spark task (default 1)")
+    int taskSize;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -66,19 +85,40 @@ final class RunCommand implements Callable<Integer> {
         if (dtype != null) {
             all.add("dtype=" + dtype);
         }
+        if (!runner.equals("local") && !runner.equals("spark")) {
+            throw new IllegalArgumentException("--runner = '" + runner + "' is invalid; expected local or spark");
+        }
+        if (runner.equals("local") && (master != null || parts != null || taskSize != 1)) {
+            throw new IllegalArgumentException((master != null ? "--master" : parts != null ? "--parts" : "--task-size")
+                    + " applies to --runner spark only");
+        }
+        if (runner.equals("spark") && workers > 0) {
+            throw new IllegalArgumentException("--workers applies to --runner local only; on Spark, each executor runs"
+                    + " spark.executor.cores / spark.task.cpus tasks at once");
+        }
+        if (taskSize < 1) {
+            throw new IllegalArgumentException("--task-size = " + taskSize + " is invalid; use 1 or more");
+        }
         ResolvedSpec resolved = SpecLoader.load(preset, all);
-        Backends.Choice choice = Backends.choose(backend != null ? backend : resolved.backend());
+        String backendId = backend != null ? backend : resolved.backend();
         int threadCount = threads != null ? threads : resolved.threads();
-        int pool = workers > 0 ? workers
-                : choice.provider().id().equals("reference") ? Runtime.getRuntime().availableProcessors() : 1;
         Path directory = out != null ? out : Path.of("runs", resolved.name() + "-" + resolved.hash());
+        Runner chosen;
+        if (runner.equals("spark")) {
+            chosen = SparkRunners.create(backendId, threadCount, master,
+                    parts != null ? parts : directory.resolve("spark-parts").toAbsolutePath().toUri().toString(), taskSize);
+        } else {
+            Backends.Choice choice = Backends.choose(backendId);
+            int pool = workers > 0 ? workers
+                    : choice.provider().id().equals("reference") ? Runtime.getRuntime().availableProcessors() : 1;
+            chosen = SweepRunner.local(choice, BackendOptions.defaults().withThreads(threadCount), pool);
+        }
         int points = resolved.points().size();
-        stdout.println("backend: " + choice.reason());
+        stdout.println("backend: " + chosen.describe());
         stdout.println("run " + resolved.name() + " (" + resolved.experiment().id() + ", " + resolved.dtype() + ", spec "
                 + resolved.hash() + "): " + points + " points -> " + directory);
         boolean terminal = System.console() != null && System.console().isTerminal();
-        SweepRunner.Summary summary = SweepRunner.run(resolved, directory,
-                choice, BackendOptions.defaults().withThreads(threadCount), pool, err, terminal);
+        SweepRunner.Summary summary = chosen.run(resolved, directory, err, terminal);
         Path report = RunReport.write(directory);
         String text = Files.readString(report);
         int from = text.indexOf("## Final losses");

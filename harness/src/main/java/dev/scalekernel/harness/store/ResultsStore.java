@@ -176,6 +176,108 @@ public final class ResultsStore implements AutoCloseable {
         }
     }
 
+    // ---- Parquet parts: rows computed elsewhere (Spark executors), merged here by the driver ----
+
+    /** A column of a Parquet part file: its name and DuckDB type (VARCHAR, BIGINT, INTEGER, DOUBLE or BOOLEAN). */
+    public record PartColumn(String name, String sqlType) {
+    }
+
+    /**
+     * What {@link #mergeParts} stored: new done and failed points, the point copies it ignored (other
+     * attempts, or points already done), and the backends' descriptions found in the parts.
+     */
+    public record MergeResult(int done, int failed, int ignored, List<String> backends) {
+    }
+
+    /**
+     * The columns of a Parquet part, in order: {@code attempt} (the task attempt that wrote the row),
+     * {@code status} ("done" or "failed"), {@code message}, then the {@code results} columns with
+     * {@code finished_at} as {@code finished_at_us} (microseconds since 1970 of the local date-time),
+     * then {@code backend_info} (the backend's one-line description). A failed point has one row, with
+     * null step and measurements.
+     */
+    public static List<PartColumn> partColumns(Experiment experiment) {
+        List<PartColumn> c = new ArrayList<>(List.of(new PartColumn("attempt", "VARCHAR"), new PartColumn("status", "VARCHAR"),
+                new PartColumn("message", "VARCHAR")));
+        for (PartColumn r : resultColumns(experiment)) {
+            c.add(r.name().equals("finished_at") ? new PartColumn("finished_at_us", "BIGINT") : r);
+        }
+        c.add(new PartColumn("backend_info", "VARCHAR"));
+        return c;
+    }
+
+    private static List<PartColumn> resultColumns(Experiment experiment) {
+        List<PartColumn> c = new ArrayList<>(List.of(new PartColumn("point_id", "VARCHAR"), new PartColumn("spec_hash", "VARCHAR"),
+                new PartColumn("experiment", "VARCHAR"), new PartColumn("backend", "VARCHAR"), new PartColumn("dtype", "VARCHAR"),
+                new PartColumn("seed", "BIGINT"), new PartColumn("threads", "INTEGER")));
+        experiment.params().forEach(p -> c.add(new PartColumn(p.name(), p.sqlType())));
+        c.add(new PartColumn("step", "BIGINT"));
+        experiment.measurements().forEach(m -> c.add(new PartColumn(m.name(), m.sqlType())));
+        c.addAll(List.of(new PartColumn("wall_s", "DOUBLE"), new PartColumn("flops", "DOUBLE"),
+                new PartColumn("finished_at", "TIMESTAMP"), new PartColumn("host", "VARCHAR"), new PartColumn("version", "VARCHAR")));
+        return c;
+    }
+
+    /**
+     * Stores the points found in Parquet part files (local paths), in one transaction. Idempotent: a
+     * point already done here is skipped, and a point present in several files (a task retried after
+     * its output was committed, or a speculative copy) is stored once, from one attempt — a done
+     * attempt over a failed one, then the smallest attempt id — so it never has two row sets.
+     */
+    public synchronized MergeResult mergeParts(List<Path> files) {
+        if (files.isEmpty()) {
+            return new MergeResult(0, 0, 0, List.of());
+        }
+        String list = files.stream().map(f -> "'" + f.toAbsolutePath().toString().replace("'", "''") + "'")
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        List<String> targets = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        for (PartColumn c : resultColumns(experiment)) {
+            targets.add(quote(c.name()));
+            sources.add(c.name().equals("finished_at") ? "make_timestamp(s.finished_at_us)" : "s." + quote(c.name()));
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_parquet(" + list + ", union_by_name = true)");
+            s.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT point_id, attempt, status FROM ("
+                    + "SELECT point_id, attempt, status, row_number() OVER (PARTITION BY point_id "
+                    + "ORDER BY status <> 'done', attempt) AS r FROM (SELECT DISTINCT point_id, attempt, status FROM staged)) "
+                    + "WHERE r = 1 AND point_id NOT IN (SELECT point_id FROM points WHERE status = 'done')");
+            int copies;
+            try (ResultSet rs = s.executeQuery("SELECT count(*) - (SELECT count(*) FROM chosen) "
+                    + "FROM (SELECT DISTINCT point_id, attempt FROM staged)")) {
+                rs.next();
+                copies = rs.getInt(1);
+            }
+            s.execute("INSERT INTO results (" + String.join(", ", targets) + ") SELECT " + String.join(", ", sources)
+                    + " FROM staged s JOIN chosen c ON s.point_id = c.point_id AND s.attempt = c.attempt WHERE c.status = 'done'");
+            s.execute("INSERT OR REPLACE INTO points SELECT s.point_id, c.status, any_value(s.message), any_value(s.wall_s), "
+                    + "make_timestamp(max(s.finished_at_us)) FROM staged s JOIN chosen c "
+                    + "ON s.point_id = c.point_id AND s.attempt = c.attempt GROUP BY s.point_id, c.status");
+            int done;
+            int failed;
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE status = 'done'), "
+                    + "count(*) FILTER (WHERE status <> 'done') FROM chosen")) {
+                rs.next();
+                done = rs.getInt(1);
+                failed = rs.getInt(2);
+            }
+            List<String> backends = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT DISTINCT backend_info FROM staged WHERE backend_info IS NOT NULL "
+                    + "ORDER BY 1")) {
+                while (rs.next()) {
+                    backends.add(rs.getString(1));
+                }
+            }
+            s.execute("DROP TABLE chosen");
+            s.execute("DROP TABLE staged");
+            connection.commit();
+            return new MergeResult(done, failed, copies, backends);
+        } catch (SQLException e) {
+            rollback();
+            throw new IllegalStateException("merging Parquet parts " + files + " into " + FILE + ": " + e.getMessage(), e);
+        }
+    }
+
     private void markPoint(Point point, String status, String message, double wallSeconds, LocalDateTime now)
             throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(

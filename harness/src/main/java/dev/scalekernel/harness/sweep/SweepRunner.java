@@ -3,6 +3,7 @@ package dev.scalekernel.harness.sweep;
 import dev.scalekernel.api.Backend;
 import dev.scalekernel.api.BackendOptions;
 import dev.scalekernel.api.Backends;
+import dev.scalekernel.api.DType;
 import dev.scalekernel.harness.experiment.Experiment;
 import dev.scalekernel.harness.spec.ResolvedSpec;
 import dev.scalekernel.harness.store.ResultsStore;
@@ -36,7 +37,51 @@ public final class SweepRunner {
     public record Summary(int total, int alreadyDone, int ran, int failed, double seconds, String backend) {
     }
 
+    /**
+     * What running one group of points gave: an outcome per point, or the failure (the exception's
+     * text) shared by all of them; wall_s of a group is shared evenly by its points.
+     */
+    public record GroupResult(List<Experiment.Outcome> outcomes, String failure, double wallShare) {
+    }
+
     private SweepRunner() {
+    }
+
+    /** The local pool (the default runner): {@code workers} threads, each with its own backend. */
+    public static Runner local(Backends.Choice choice, BackendOptions options, int workers) {
+        return new Runner() {
+            @Override
+            public String describe() {
+                return choice.reason();
+            }
+
+            @Override
+            public Summary run(ResolvedSpec spec, Path directory, PrintWriter err, boolean terminal) {
+                return SweepRunner.run(spec, directory, choice, options, workers, err, terminal);
+            }
+        };
+    }
+
+    /**
+     * The points of {@code spec} not in {@code done}, grouped by {@link Experiment#batchKey} (points the
+     * experiment can run together, e.g. learning rates on shared features, form one task), in spec order.
+     */
+    public static List<List<Point>> pendingGroups(ResolvedSpec spec, Set<String> done) {
+        java.util.Map<String, List<Point>> groups = new java.util.LinkedHashMap<>();
+        spec.points().stream().filter(p -> !done.contains(p.id()))
+                .forEach(p -> groups.computeIfAbsent(spec.experiment().batchKey(p), k -> new ArrayList<>()).add(p));
+        return new ArrayList<>(groups.values());
+    }
+
+    /** Runs one group on an open backend: the code path every runner's points go through. */
+    public static GroupResult runGroup(Experiment experiment, Backend backend, DType dtype, List<Point> group) {
+        long t0 = System.nanoTime();
+        try {
+            List<Experiment.Outcome> outcomes = experiment.runBatch(backend, dtype, group);
+            return new GroupResult(outcomes, null, (System.nanoTime() - t0) / 1e9 / group.size());
+        } catch (RuntimeException e) {
+            return new GroupResult(null, String.valueOf(e), (System.nanoTime() - t0) / 1e9 / group.size());
+        }
     }
 
     public static Summary run(ResolvedSpec spec, Path directory, Backends.Choice choice, BackendOptions options,
@@ -47,12 +92,9 @@ public final class SweepRunner {
         long start = System.nanoTime();
         try (ResultsStore store = ResultsStore.open(directory, experiment)) {
             Set<String> done = store.completedPoints();
-            // Points the experiment can run together (e.g. learning rates on shared features) form one task.
-            java.util.Map<String, List<Point>> groups = new java.util.LinkedHashMap<>();
-            points.stream().filter(p -> !done.contains(p.id()))
-                    .forEach(p -> groups.computeIfAbsent(experiment.batchKey(p), k -> new ArrayList<>()).add(p));
-            ConcurrentLinkedQueue<List<Point>> todo = new ConcurrentLinkedQueue<>(groups.values());
-            int pending = groups.values().stream().mapToInt(List::size).sum();
+            List<List<Point>> groups = pendingGroups(spec, done);
+            ConcurrentLinkedQueue<List<Point>> todo = new ConcurrentLinkedQueue<>(groups);
+            int pending = groups.stream().mapToInt(List::size).sum();
             int alreadyDone = points.size() - pending;
             if (alreadyDone > 0) {
                 err.println("resuming: " + alreadyDone + " of " + points.size() + " points already done");
@@ -76,26 +118,18 @@ public final class SweepRunner {
                             ResultsStore.Provenance prov = new ResultsStore.Provenance(spec.hash(), backend.info().id(),
                                     spec.dtype().toString(), backend.info().threads(), host(), version());
                             for (List<Point> group; (group = todo.poll()) != null; ) {
-                                long t0 = System.nanoTime();
-                                List<Experiment.Outcome> outcomes;
-                                try {
-                                    outcomes = experiment.runBatch(backend, spec.dtype(), group);
-                                } catch (RuntimeException e) {
-                                    // wall_s of a group is shared evenly by its points.
-                                    double share = (System.nanoTime() - t0) / 1e9 / group.size();
-                                    for (Point p : group) {
-                                        store.fail(p, String.valueOf(e), share);
+                                GroupResult result = runGroup(experiment, backend, spec.dtype(), group);
+                                for (int i = 0; i < group.size(); i++) {
+                                    if (result.failure() != null) {
+                                        store.fail(group.get(i), result.failure(), result.wallShare());
                                         synchronized (failed) {
                                             failed[0]++;
                                         }
                                         progress.pointFinished(false);
+                                    } else {
+                                        store.append(group.get(i), prov, result.outcomes().get(i), result.wallShare());
+                                        progress.pointFinished(true);
                                     }
-                                    continue;
-                                }
-                                double share = (System.nanoTime() - t0) / 1e9 / group.size();
-                                for (int i = 0; i < group.size(); i++) {
-                                    store.append(group.get(i), prov, outcomes.get(i), share);
-                                    progress.pointFinished(true);
                                 }
                             }
                         }
@@ -119,7 +153,7 @@ public final class SweepRunner {
     }
 
     /** Writes spec.yaml (atomically) or checks that the directory already holds this very spec. */
-    static void saveSpec(ResolvedSpec spec, Path directory) {
+    public static void saveSpec(ResolvedSpec spec, Path directory) {
         try {
             Files.createDirectories(directory);
             Path file = directory.resolve(SPEC_FILE);
@@ -139,7 +173,7 @@ public final class SweepRunner {
         }
     }
 
-    static String host() {
+    public static String host() {
         String h = System.getenv("HOSTNAME");
         if (h != null && !h.isBlank()) {
             return h;
