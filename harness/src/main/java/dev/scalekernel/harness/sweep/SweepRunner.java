@@ -118,17 +118,37 @@ public final class SweepRunner {
                             ResultsStore.Provenance prov = new ResultsStore.Provenance(spec.hash(), backend.info().id(),
                                     spec.dtype().toString(), backend.info().threads(), host(), version());
                             for (List<Point> group; (group = todo.poll()) != null; ) {
-                                GroupResult result = runGroup(experiment, backend, spec.dtype(), group);
-                                for (int i = 0; i < group.size(); i++) {
-                                    if (result.failure() != null) {
-                                        store.fail(group.get(i), result.failure(), result.wallShare());
+                                // Each point is stored as soon as the experiment hands it over, so a long batch
+                                // shows progress and what it finished survives a crash; its wall_s is the time
+                                // since the previous point of the batch. If the batch throws, the rest fail.
+                                List<Point> batch = group;
+                                boolean[] stored = new boolean[batch.size()];
+                                long[] last = {System.nanoTime()};
+                                String failure = null;
+                                try {
+                                    experiment.runBatch(backend, spec.dtype(), batch, (i, outcome) -> {
+                                        long now = System.nanoTime();
+                                        store.append(batch.get(i), prov, outcome, (now - last[0]) / 1e9);
+                                        last[0] = now;
+                                        stored[i] = true;
+                                        progress.pointFinished(true);
+                                    });
+                                } catch (RuntimeException e) {
+                                    failure = String.valueOf(e);
+                                }
+                                int left = 0;
+                                for (boolean b : stored) {
+                                    left += b ? 0 : 1;
+                                }
+                                double share = (System.nanoTime() - last[0]) / 1e9 / Math.max(1, left);
+                                for (int i = 0; i < batch.size(); i++) {
+                                    if (!stored[i]) {
+                                        store.fail(batch.get(i), failure != null ? failure
+                                                : "the experiment returned no outcome for this point", share);
                                         synchronized (failed) {
                                             failed[0]++;
                                         }
                                         progress.pointFinished(false);
-                                    } else {
-                                        store.append(group.get(i), prov, result.outcomes().get(i), result.wallShare());
-                                        progress.pointFinished(true);
                                     }
                                 }
                             }
