@@ -102,6 +102,7 @@ public final class RunReport {
             if (columns.contains("data_seed")) {
                 FeatureVariance.section(directory, md, s, varying);
             }
+            ComputeOptimalReport.section(directory, md, s, varying);
             return save(directory, md);
         } catch (SQLException e) {
             throw new IllegalStateException("reading the results of " + directory + ": " + e.getMessage(), e);
