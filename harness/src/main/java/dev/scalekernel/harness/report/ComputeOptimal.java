@@ -16,8 +16,8 @@ import java.util.TreeMap;
  * <ol>
  * <li>the lower envelope of all runs (Hoffmann et al.'s approach 1): on a fine log grid of budgets
  * the width with the lowest loss (each run interpolated linearly in log C, log L); d* ∝ C^ξ is fitted
- * on the budgets where the winner changes, at the geometric mean of the two widths (a staircase of
- * a few widths carries its information there);</li>
+ * where the envelope passes from one width to the next, at the geometric mean of the two widths (a
+ * staircase of a few widths carries its information there);</li>
  * <li>IsoFLOP parabolas (approach 2): at each budget, log L against log width near the best width,
  * a parabola through the minimum and up to two neighbours on each side, its vertex d*(C); budgets
  * whose minimum is at the edge of the widths are skipped (censored);</li>
@@ -143,18 +143,56 @@ public final class ComputeOptimal {
         return out;
     }
 
-    /** Approach 1: ξ from the budgets where the envelope's width changes. */
+    /**
+     * Approach 1: ξ from where the lower envelope passes from one width to the next. For each pair of
+     * neighbouring widths d_k &lt; d_k+1 the crossing budget is located by a step fit to the sign of
+     * log L_k+1(C) − log L_k(C) on the budgets both runs cover (the C that misclassifies the fewest budgets
+     * as "larger width ahead" before it and "behind" after it), so that an isolated jump of one run does not
+     * create a spurious switch; the envelope's width there is √(d_k·d_k+1). Pairs that do not cross inside
+     * [lo, hi] (the larger width never gets ahead, or is ahead from the start) give no point.
+     */
     public static Estimate envelopeExponent(List<Curve> curves, double lo, double hi) {
-        List<double[]> env = envelope(curves, lo, hi);
-        List<double[]> transitions = new ArrayList<>();
-        for (int i = 1; i < env.size(); i++) {
-            if (env.get(i)[1] != env.get(i - 1)[1]) {
-                double c = Math.sqrt(env.get(i)[0] * env.get(i - 1)[0]);
-                transitions.add(new double[] {c, Math.sqrt(env.get(i)[1] * env.get(i - 1)[1]),
-                    Math.sqrt(env.get(i)[2] * env.get(i - 1)[2])});
+        List<double[]> crossings = new ArrayList<>();
+        double[] grid = budgets(Math.max(lo, minCompute(curves)), Math.min(hi, maxCompute(curves)), ENVELOPE_PER_DECADE);
+        for (int k = 0; k + 1 < curves.size(); k++) {
+            Curve small = curves.get(k);
+            Curve large = curves.get(k + 1);
+            List<double[]> diff = new ArrayList<>(); // budget, log L_large − log L_small, log L_small
+            for (double c : grid) {
+                double a = small.logLossAt(c);
+                double b = large.logLossAt(c);
+                if (!Double.isNaN(a) && !Double.isNaN(b)) {
+                    diff.add(new double[] {c, b - a, a});
+                }
             }
+            int n = diff.size();
+            if (n < 4) {
+                continue;
+            }
+            // errors(i) = #{j < i: larger ahead} + #{j >= i: larger behind}; the switch is before budget i.
+            int behindAfter = (int) diff.stream().filter(v -> v[1] > 0).count();
+            int aheadBefore = 0;
+            int best = Integer.MAX_VALUE;
+            int at = -1;
+            for (int i = 0; i <= n; i++) {
+                int errors = aheadBefore + behindAfter;
+                if (errors < best) {
+                    best = errors;
+                    at = i;
+                }
+                if (i < n) {
+                    aheadBefore += diff.get(i)[1] < 0 ? 1 : 0;
+                    behindAfter -= diff.get(i)[1] > 0 ? 1 : 0;
+                }
+            }
+            if (at <= 0 || at >= n) {
+                continue; // no crossing inside the window
+            }
+            double c = Math.sqrt(diff.get(at - 1)[0] * diff.get(at)[0]);
+            double loss = Math.exp(0.5 * (diff.get(at - 1)[2] + diff.get(at)[2]));
+            crossings.add(new double[] {c, Math.sqrt(small.width * large.width), loss});
         }
-        return estimate(transitions);
+        return estimate(crossings);
     }
 
     /** Approach 2: ξ from the vertices of IsoFLOP parabolas in (log width, log L). */
@@ -203,7 +241,7 @@ public final class ComputeOptimal {
             return null;
         }
         return JointFit.fit(column(rows, 0), column(rows, 1), column(rows, 2), fixedE,
-                warmStart == null ? JointFit.REFINE : 16, warmStart);
+                warmStart == null ? JointFit.REFINE : 4, warmStart);
     }
 
     /** {c0, c1, c2} of least squares y = c0 + c1 x + c2 x² on {x, y} points; null when singular. */
@@ -256,8 +294,14 @@ public final class ComputeOptimal {
         return rows.stream().mapToDouble(r -> r[c]).toArray();
     }
 
-    /** Mean over seeds of each width's curve (curves of one width share their t grid); widths missing a seed use the rest. */
-    public static List<Curve> mean(Map<Long, List<Curve>> bySeed, long[] seeds) {
+    /**
+     * Median over seeds of each width's curve at each recorded t (curves of one width share their t grid).
+     * The median, not the mean: the risk of a single batch-1 SGD run is heavy-tailed in time (a sample with
+     * γ|ψ|² &gt; 2 overshoots along ψ and the risk jumps by orders of magnitude for a few steps), so a mean over
+     * a handful of seeds is dominated by whichever run happened to be recorded during a jump. The median
+     * estimates the typical run; with 2 seeds it equals the mean.
+     */
+    public static List<Curve> median(Map<Long, List<Curve>> bySeed, long[] seeds) {
         Map<Double, List<Curve>> byWidth = new TreeMap<>();
         for (long s : seeds) {
             for (Curve c : bySeed.getOrDefault(s, List.of())) {
@@ -269,15 +313,11 @@ public final class ComputeOptimal {
             Curve first = group.getFirst();
             double[] loss = new double[first.loss.length];
             for (int i = 0; i < loss.length; i++) {
-                double sum = 0;
-                int n = 0;
-                for (Curve c : group) {
-                    if (i < c.loss.length && c.time[i] == first.time[i]) {
-                        sum += c.loss[i];
-                        n++;
-                    }
-                }
-                loss[i] = n > 0 ? sum / n : Double.NaN;
+                int at = i;
+                double[] v = group.stream().filter(c -> at < c.loss.length && c.time[at] == first.time[at])
+                        .mapToDouble(c -> c.loss[at]).sorted().toArray();
+                int n = v.length;
+                loss[i] = n == 0 ? Double.NaN : n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
             }
             out.add(new Curve(first.width, first.time, first.compute, loss));
         }
@@ -297,7 +337,7 @@ public final class ComputeOptimal {
             for (int i = 0; i < pick.length; i++) {
                 pick[i] = seeds[random.nextInt(seeds.length)];
             }
-            List<Curve> curves = mean(bySeed, pick);
+            List<Curve> curves = median(bySeed, pick);
             double[] xi = {envelopeExponent(curves, 0, Double.POSITIVE_INFINITY).xi(),
                 isoFlopExponent(curves, 0, Double.POSITIVE_INFINITY).xi()};
             for (int k = 0; k < 2; k++) {

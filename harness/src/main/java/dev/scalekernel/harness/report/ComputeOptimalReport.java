@@ -79,7 +79,7 @@ final class ComputeOptimalReport {
         }
         bySeed.replaceAll((k, v) -> ComputeOptimal.clean(v));
         long[] seeds = bySeed.keySet().stream().mapToLong(Long::longValue).toArray();
-        List<Curve> curves = ComputeOptimal.mean(bySeed, seeds);
+        List<Curve> curves = ComputeOptimal.median(bySeed, seeds);
         if (curves.size() < 3) {
             return;
         }
@@ -102,7 +102,7 @@ final class ComputeOptimalReport {
                 }
             }
             jointBoot = JointFit.bootstrap(ComputeOptimal.column(rows, 0), ComputeOptimal.column(rows, 1), ComputeOptimal.column(rows, 2),
-                    rows.stream().mapToInt(r -> (int) r[3]).toArray(), joint, JOINT_RESAMPLES, 7, seeds.length + " seeds");
+                    rows.stream().mapToInt(r -> (int) r[3]).toArray(), joint, JOINT_RESAMPLES, 0, 7, seeds.length + " seeds");
         }
 
         // Sensitivity: the same three estimates on narrower windows, and the joint fit with E held fixed.
@@ -133,20 +133,20 @@ final class ComputeOptimalReport {
 
         md.append("## Compute-optimal allocation, three methods\n\n")
                 .append("Width ").append(axes.widthName).append(", data/time ").append(axes.timeName).append(", compute ")
-                .append(axes.computeName).append("; ").append(loss).append(" averaged over ").append(seeds.length)
-                .append(" seed(s). ξ is the exponent of the compute-optimal width, ").append(axes.widthName)
-                .append("* ∝ C^ξ: (1) the lower envelope of all runs (fitted where the best width changes), (2) IsoFLOP ")
+                .append(axes.computeName).append("; ").append(loss).append(": median over ").append(seeds.length)
+                .append(" seed(s) at each recorded step (single runs are heavy-tailed in time; the median is the typical run). ξ is the exponent of the compute-optimal width, ").append(axes.widthName)
+                .append("* ∝ C^ξ: (1) the lower envelope of all runs (fitted where it passes from one width to the next), (2) IsoFLOP ")
                 .append("parabolas in log ").append(axes.widthName).append(" (budgets whose best width is at the edge are censored), ")
                 .append("(3) the joint fit L = E + A·").append(axes.widthName).append("^-α + B·").append(axes.timeName)
                 .append("^-β (Huber δ = 1e-3 on log residuals, L-BFGS from the best of a 4500-point grid), ξ = β/(α+β). ")
                 .append("Bootstrap: 95% percentile intervals over seed resamples (").append(METHOD_RESAMPLES).append(" for (1), (2); ")
-                .append(JOINT_RESAMPLES).append(" for (3)). Window and E columns: the range of the estimate over the refits ")
+                .append(JOINT_RESAMPLES).append(" for (3), each refitted from the full fit). Window and E columns: the range of the estimate over the refits ")
                 .append("listed below — a different thing from the bootstrap (choices, not noise).\n\n");
         md.append("| method | ξ | bootstrap 95% | window sensitivity [min, max] | E-term sensitivity [min, max] | points |\n")
                 .append("|---|---|---|---|---|---|\n");
         double[] xi = {envelope.xi(), isoFlop.xi(), joint == null ? Double.NaN : joint.optimalWidthExponent()};
         String[] names = {"envelope (approach 1)", "IsoFLOP parabolas (approach 2)", "joint fit (approach 3)"};
-        String[] points = {envelope.points() + " transitions", isoFlop.points() + " budgets",
+        String[] points = {envelope.points() + " crossings", isoFlop.points() + " budgets",
             joint == null ? "" : curves.stream().mapToInt(c -> c.time().length).sum() + " (width, t) points"};
         for (int k = 0; k < 3; k++) {
             int method = k;
@@ -293,7 +293,7 @@ final class ComputeOptimalReport {
 
         XYChart widths = RunReport.chart("compute-optimal " + axes.widthName + "* by method", axes.computeName, axes.widthName + "*");
         int k = 0;
-        for (Map.Entry<String, Estimate> e : Map.of("envelope transitions", envelope, "IsoFLOP vertices", isoFlop).entrySet()) {
+        for (Map.Entry<String, Estimate> e : Map.of("envelope crossings", envelope, "IsoFLOP vertices", isoFlop).entrySet()) {
             if (e.getValue().points() > 0) {
                 XYSeries ser = RunReport.addSeries(widths, k++, e.getKey() + " (ξ " + num(e.getValue().xi()) + ")", e.getValue().compute(),
                         e.getValue().width(), null);

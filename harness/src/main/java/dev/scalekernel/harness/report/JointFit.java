@@ -62,7 +62,7 @@ public record JointFit(double e, double a, double b, double alpha, double beta, 
 
     /**
      * @param fixedE     NaN for a free E, else the value E is held at (≥ 0; 0 drops the term)
-     * @param refine     L-BFGS runs from this many of the best-scoring grid points
+     * @param refine     L-BFGS runs from this many of the best-scoring grid points (0: from the warm start alone)
      * @param warmStart  an extra starting point (a previous fit), or null
      */
     public static JointFit fit(double[] n, double[] d, double[] loss, double fixedE, int refine, JointFit warmStart) {
@@ -92,13 +92,16 @@ public record JointFit(double e, double a, double b, double alpha, double beta, 
                 }
             }
         }
+        if (refine == 0 && warmStart != null) {
+            grid.clear(); // only the warm start
+        }
         double[] scratch = new double[free ? 5 : 4];
         double[] score = new double[grid.size()];
         for (int i = 0; i < score.length; i++) {
             score[i] = data.objective(grid.get(i), logE, scratch);
         }
         List<double[]> starts = new ArrayList<>(java.util.stream.IntStream.range(0, grid.size()).boxed()
-                .sorted(Comparator.comparingDouble(i -> score[i])).limit(Math.max(refine, 1)).map(grid::get).toList());
+                .sorted(Comparator.comparingDouble(i -> score[i])).limit(refine).map(grid::get).toList());
         if (warmStart != null) {
             double[] w = {warmStart.a - warmStart.alpha * data.cN, warmStart.b - warmStart.beta * data.cD, warmStart.alpha,
                 warmStart.beta};
@@ -129,13 +132,13 @@ public record JointFit(double e, double a, double b, double alpha, double beta, 
 
     /**
      * Bootstrap: each resample draws {@code groups} with replacement (runs, or seeds: every row of a
-     * drawn group comes along), refits from the full fit and the best 8 grid points, and the 2.5% and
+     * drawn group comes along), refits from the full fit and the best {@code refine} grid points, and the 2.5% and
      * 97.5% percentiles of each parameter over the resamples are the interval.
      *
      * @param group the resampling unit of each point (e.g. the seed, or the run)
      */
-    public static Bootstrap bootstrap(double[] n, double[] d, double[] loss, int[] group, JointFit full, int resamples, long seed,
-                                      String over) {
+    public static Bootstrap bootstrap(double[] n, double[] d, double[] loss, int[] group, JointFit full, int resamples, int refine,
+                                      long seed, String over) {
         int groups = Arrays.stream(group).max().orElse(-1) + 1;
         if (groups < 2) {
             return null;
@@ -154,7 +157,7 @@ public record JointFit(double e, double a, double b, double alpha, double beta, 
                 }
             }
             JointFit f = fit(rows.stream().mapToDouble(v -> v[0]).toArray(), rows.stream().mapToDouble(v -> v[1]).toArray(),
-                    rows.stream().mapToDouble(v -> v[2]).toArray(), Double.NaN, 8, full);
+                    rows.stream().mapToDouble(v -> v[2]).toArray(), Double.NaN, refine, full);
             double[] v = {f.bigE(), f.bigA(), f.bigB(), f.alpha, f.beta, f.optimalWidthExponent()};
             for (int k = 0; k < 6; k++) {
                 values[k][r] = v[k];

@@ -86,7 +86,7 @@ class JointFitTest {
         double[] l = column(rows, 2);
         int[] group = rows.stream().mapToInt(r -> (int) r[3]).toArray();
         JointFit full = JointFit.fit(n, d, l);
-        JointFit.Bootstrap boot = JointFit.bootstrap(n, d, l, group, full, 40, 5, "seeds");
+        JointFit.Bootstrap boot = JointFit.bootstrap(n, d, l, group, full, 40, 8, 5, "seeds");
         for (String name : new String[] {"alpha", "beta"}) {
             double[] ci = boot.interval(name);
             double truth = name.equals("alpha") ? ALPHA : BETA;
