@@ -151,7 +151,7 @@ final class ComputeOptimalReport {
         for (int k = 0; k < 3; k++) {
             int method = k;
             double[] boot = k < 2 ? (methodBoot == null ? null : methodBoot[k]) : (jointBoot == null ? null : jointBoot.interval("xi"));
-            md.append("| ").append(names[k]).append(" | ").append(num(xi[k])).append(" | ").append(interval(boot)).append(" | ")
+            md.append("| ").append(names[k]).append(" | ").append(num(xi[k])).append(" | ").append(interval(boot, seeds.length)).append(" | ")
                     .append(range(windows.stream().mapToDouble(v -> v.xi(method)).toArray())).append(" | ")
                     .append(k < 2 ? "— (compares losses at equal C)" : range(eTerms.stream().mapToDouble(v -> v.xi(method)).toArray()))
                     .append(" | ").append(points[k]).append(" |\n");
@@ -178,7 +178,7 @@ final class ComputeOptimalReport {
             for (int k = 0; k < params.length; k++) {
                 int p = k;
                 md.append("| ").append(params[k]).append(" | ").append(String.format("%.4g", values[k])).append(" | ")
-                        .append(interval(jointBoot == null ? null : jointBoot.interval(params[k]))).append(" | ")
+                        .append(interval(jointBoot == null ? null : jointBoot.interval(params[k]), seeds.length)).append(" | ")
                         .append(range(windows.stream().mapToDouble(v -> v.param(p)).toArray())).append(" | ")
                         .append(k == 0 ? "(held fixed)" : range(eTerms.stream().mapToDouble(v -> v.param(p)).toArray())).append(" |\n");
             }
@@ -325,8 +325,11 @@ final class ComputeOptimalReport {
         return Double.isFinite(v) ? String.format("%.3f", v) : "n/a";
     }
 
-    private static String interval(double[] ci) {
-        return ci == null ? "(needs 2+ seeds)" : String.format("[%.3f, %.3f]", ci[0], ci[1]);
+    private static String interval(double[] ci, int seeds) {
+        if (ci == null) {
+            return seeds < 2 ? "(needs 2+ seeds)" : "(undefined in most resamples)";
+        }
+        return String.format("[%.3f, %.3f]", ci[0], ci[1]);
     }
 
     private static String range(double[] values) {
