@@ -61,6 +61,23 @@ class ComputeOptimalTest {
     }
 
     @Test
+    void axisSensitivitySeparatesTheFloorFromTheExponent() {
+        // L = 0.05 + 2 x^-0.8 on x = 10 ... 10^4: the floor fit recovers E and the exponent (1e-3 relative), while the
+        // plain log-log slope (E = 0) is much shallower, which is what the E-term range must show.
+        double[] x = new double[8];
+        double[] y = new double[8];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Math.pow(10, 1 + 3 * i / 7.0);
+            y[i] = 0.05 + 2 * Math.pow(x[i], -0.8);
+        }
+        double[] floor = AxisSensitivity.floorFit(x, y);
+        assertEquals(0.05, floor[0], 0.05e-3);
+        assertEquals(-0.8, floor[1], 0.8e-3);
+        assertEquals(-0.8, AxisSensitivity.slope(x, y, 0.05), 1e-9);
+        assertTrue(AxisSensitivity.slope(x, y, 0) > -0.6, "the slope without E is flattened by the floor");
+    }
+
+    @Test
     void medianOverSeedsIgnoresOneJumpingRun() {
         double[] t = {1, 10, 100};
         double[] c = {4, 40, 400};
