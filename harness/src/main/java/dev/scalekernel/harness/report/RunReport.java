@@ -92,6 +92,7 @@ public final class RunReport {
                     axisPlot(directory, md, s, axis, varying, cells, windows.get(axis.name()));
                 }
             }
+            AxisSensitivity.section(md, s, varying);
             trajectoryPlot(directory, md, s, varying, windows.getOrDefault("step", new double[] {10, Double.POSITIVE_INFINITY}));
             if (columns.containsAll(List.of("trainer", "eta", "eta_used", "diverged", "lambda_max"))) {
                 Instability.section(directory, md, s, varying);
@@ -105,6 +106,7 @@ public final class RunReport {
             if (columns.contains("entropy_rate")) {
                 GraphWalks.section(directory, md, s, varying);
             }
+            ComputeOptimalReport.section(directory, md, s, varying);
             return save(directory, md);
         } catch (SQLException e) {
             throw new IllegalStateException("reading the results of " + directory + ": " + e.getMessage(), e);
