@@ -49,9 +49,9 @@ final class ComputeOptimalReport {
         if (columns.containsAll(List.of("N", "P", "trainer", "batch")) && axes.equals(List.of("N"))) {
             String trainer = RunReport.count(s, "SELECT count(*) FROM results WHERE trainer = 'gd'") > 0 ? "gd" : "sgd";
             if (trainer.equals("gd")) {
-                return new Axes("N", "step", "N * P * step", "N", "step", "C = N * P * step");
+                return new Axes("N", "step", "CAST(N AS DOUBLE) * P * step", "N", "step", "C = N * P * step");
             }
-            return new Axes("N", "step * batch", "N * step * batch", "N", "samples", "C = N * samples");
+            return new Axes("N", "step * batch", "CAST(N AS DOUBLE) * step * batch", "N", "samples", "C = N * samples");
         }
         return null;
     }
