@@ -5,7 +5,8 @@ import java.util.List;
 /** The experiments a spec can name. */
 public final class Experiments {
 
-    private static final List<Experiment> ALL = List.of(new RandomFeaturesExperiment(), new SparseFeaturesExperiment());
+    private static final List<Experiment> ALL = List.of(new RandomFeaturesExperiment(), new SparseFeaturesExperiment(),
+            new TeacherStudentExperiment());
 
     private Experiments() {
     }

@@ -102,6 +102,9 @@ public final class RunReport {
             if (columns.contains("data_seed")) {
                 FeatureVariance.section(directory, md, s, varying);
             }
+            if (columns.containsAll(List.of("regime", "excess_loss"))) {
+                ScalingRegimes.section(directory, md, s);
+            }
             return save(directory, md);
         } catch (SQLException e) {
             throw new IllegalStateException("reading the results of " + directory + ": " + e.getMessage(), e);

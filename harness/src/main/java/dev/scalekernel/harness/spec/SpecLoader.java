@@ -43,7 +43,8 @@ public final class SpecLoader {
     /** The built-in presets, by name, in a stable order. */
     public static List<String> presets() {
         return List.of("smoke", "theory-check", "dynamics", "dynamics-large", "width-variance", "data-reuse", "sparse-double-descent",
-                "sparse-exponents", "sparse-instability", "sparse-compute");
+                "sparse-exponents", "sparse-instability", "sparse-compute",
+                "bahri-variance", "bahri-resolution");
     }
 
     /** The raw spec of a preset (its YAML resource). */
