@@ -31,10 +31,12 @@ import java.util.stream.Collectors;
  * (passed to the backend as ridge·k(x,x)·N/P, so that in the dual form the student solves
  * (ΦΦᵀ/N + δI)α = y whatever N and P are). Every regime of the paper is a choice of how N and P move:
  * <ul>
- *   <li>variance_data: N = fixed, P = size ≫ N; limit_loss is the same features' loss at P = limit_samples,
- *       the P → ∞ limit, so excess_loss = L(P) − L(∞) ∝ 1/P;</li>
+ *   <li>variance_data: N = fixed, P = size ≫ N; limit_loss is the loss of the same features' population-optimal
+ *       readout (the P → ∞ limit, estimated on limit_samples fresh samples), and excess_loss, the excess of the
+ *       population loss over it, falls as 1/P;</li>
  *   <li>variance_width: P = fixed, N = size ≫ P; limit_loss is kernel regression with the infinite-width
- *       kernel ({@link RandomFeatureKernel}) on the same data, the N → ∞ limit, so excess_loss ∝ 1/N;</li>
+ *       kernel ({@link RandomFeatureKernel}) on the same data, the N → ∞ limit; the mean of
+ *       excess_loss − control_variate falls as 1/N;</li>
  *   <li>resolution_data: P = size, N = ratio·size (N ≫ P at a fixed ratio, so the finite-width factor is the
  *       same at every P); limit_loss is the N = ∞ loss; both fall as P^-α_K. The point also records the top
  *       eigenvalues of the kernel Gram matrix K(x_i, x_j)/P on its training inputs (spectrum);</li>

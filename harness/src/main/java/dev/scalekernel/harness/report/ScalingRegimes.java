@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
 final class ScalingRegimes {
 
     /** Parameters that label a series besides the regime (those that vary in the run). */
-    private static final List<String> LABELS = List.of("manifold", "d", "activation", "scale", "teacher_width", "fixed", "ratio");
+    private static final List<String> LABELS = List.of("manifold", "d", "activation", "scale", "teacher_width", "teacher_seed", "fixed",
+            "ratio", "limit_samples", "test", "ridge");
 
     /**
      * Eigenvalue ranks of the spectrum fit: from 10 (past the constant and the 2d first harmonics of the
@@ -50,6 +51,18 @@ final class ScalingRegimes {
         double[] means() {
             return values.values().stream().mapToDouble(m -> m.values().stream().mapToDouble(Double::doubleValue).average()
                     .orElse(Double.NaN)).toArray();
+        }
+
+        /** Standard errors of the means over seeds (0 with one seed). */
+        double[] errors() {
+            return values.values().stream().mapToDouble(m -> {
+                double[] v = m.values().stream().mapToDouble(Double::doubleValue).toArray();
+                if (v.length < 2) {
+                    return 0;
+                }
+                double mean = Arrays.stream(v).average().orElseThrow();
+                return Math.sqrt(Arrays.stream(v).map(a -> (a - mean) * (a - mean)).sum() / (v.length - 1) / v.length);
+            }).toArray();
         }
 
         double[][] perSeed() {
@@ -117,7 +130,8 @@ final class ScalingRegimes {
                 .append("with the N = ∞ kernel on the same data, less the zero-mean first-order term as a control variate). ")
                 .append("Resolution-limited: the test loss at N = ratio·P (data) or P = ratio·N (width); \"kernel\" is the ")
                 .append("N = ∞ limit at the same P. Exponents are least-squares slopes on log-log axes over all sizes with the ")
-                .append("regression's 95% interval and a percentile bootstrap over seeds (1000 resamples). The spectrum fit ")
+                .append("regression's 95% interval and a percentile bootstrap over seeds (1000 resamples); error bars are standard ")
+                .append("errors over seeds. The spectrum fit ")
                 .append("uses the seed-mean eigenvalues of K(x_i, x_j)/P at the largest P, ranks ").append(SPECTRUM_FIRST_RANK)
                 .append(" to P/4.\n\n");
 
@@ -205,7 +219,7 @@ final class ScalingRegimes {
         double[] x = sr.sizes();
         double[] y = sr.means();
         String label = sr.label().isEmpty() ? name : name + ", " + sr.label();
-        XYSeries data = RunReport.addSeries(chart, colour, label, x, y, null);
+        XYSeries data = RunReport.addSeries(chart, colour, label, x, y, sr.errors());
         PowerLawFit fit = PowerLawFit.of(x, y);
         double[][] perSeed = sr.perSeed();
         double[] boot = fit != null && perSeed.length > 0 && perSeed[0].length >= 2 ? PowerLawFit.bootstrap(x, perSeed, 1000, 1) : null;
