@@ -119,7 +119,8 @@ class TeacherStudentTest {
         String report = Files.readString(out.resolve("report.md"));
         assertTrue(report.contains("## Scaling regimes (Bahri, Dyer, Kaplan, Lee, Sharma)"), report);
         for (String row : List.of("| spectrum λ_i ∝ i^-(1+α_K) |", "| variance_data |", "| variance_width |", "| resolution_data |",
-                "| resolution_data, kernel (N = ∞) |", "| resolution_width |")) {
+                "| resolution_data, kernel (N = ∞) |", "| resolution_width |",
+                "| duality: α_P − α_N (data minus width) |")) {
             assertTrue(report.contains(row), "report lacks the row " + row);
         }
         for (String plot : List.of("variance_limited", "resolution_limited", "gram_spectrum")) {

@@ -193,6 +193,20 @@ final class ScalingRegimes {
                 c++;
             }
             RunReport.save(chart, dir, "resolution_limited");
+            // The duality: the data and width exponents of the same series, side by side.
+            for (Series data : loss.values()) {
+                Series width = loss.get("resolution_width|" + data.label());
+                if (!data.regime().equals("resolution_data") || width == null) {
+                    continue;
+                }
+                PowerLawFit a = PowerLawFit.of(data.sizes(), data.means());
+                PowerLawFit b = PowerLawFit.of(width.sizes(), width.means());
+                if (a != null && b != null) {
+                    md.append("| duality: α_P − α_N (data minus width) | ").append(data.label()).append(String.format(" | %.3f ± %.3f",
+                            b.slope() - a.slope(), Math.hypot(a.halfWidth95(), b.halfWidth95())))
+                            .append(" |  | 0 | ").append(a.points() + b.points()).append(" |\n");
+                }
+            }
         }
         md.append('\n');
         if (!excess.isEmpty()) {
