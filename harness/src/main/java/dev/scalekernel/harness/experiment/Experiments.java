@@ -6,7 +6,7 @@ import java.util.List;
 public final class Experiments {
 
     private static final List<Experiment> ALL = List.of(new RandomFeaturesExperiment(), new SparseFeaturesExperiment(),
-            new GraphWalkExperiment(), new PlrfExperiment());
+            new GraphWalkExperiment(), new PlrfExperiment(), new TeacherStudentExperiment());
 
     private Experiments() {
     }

@@ -107,6 +107,9 @@ public final class RunReport {
                 GraphWalks.section(directory, md, s, varying);
             }
             ComputeOptimalReport.section(directory, md, s, varying);
+            if (columns.containsAll(List.of("regime", "excess_loss"))) {
+                ScalingRegimes.section(directory, md, s);
+            }
             return save(directory, md);
         } catch (SQLException e) {
             throw new IllegalStateException("reading the results of " + directory + ": " + e.getMessage(), e);

@@ -44,7 +44,8 @@ public final class SpecLoader {
     public static List<String> presets() {
         return List.of("smoke", "theory-check", "dynamics", "dynamics-large", "width-variance", "data-reuse", "sparse-double-descent",
                 "sparse-exponents", "sparse-instability", "sparse-compute", "sparse-large",
-                "graph-width", "graph-tokens", "plrf-phase-ia", "plrf-phase-ii", "plrf-phase-iii");
+                "graph-width", "graph-tokens", "plrf-phase-ia", "plrf-phase-ii", "plrf-phase-iii",
+                "bahri-variance", "bahri-resolution");
     }
 
     /** The raw spec of a preset (its YAML resource). */
