@@ -54,9 +54,24 @@ final class DenseF32 {
 
     /** Σ_i a[i]·x[i] over a run of n elements of a segment (from byte {@code at}) and an array. */
     static float dot(boolean fma, MemorySegment a, long at, float[] x, int n) {
+        // Four independent accumulators: one chain waits on the FMA latency and reads the row at
+        // about half the memory bandwidth (measured 9 against 17 GB/s on one Zen 4 core).
         FloatVector acc = FloatVector.zero(S);
-        int bound = S.loopBound(n);
+        FloatVector acc1 = acc;
+        FloatVector acc2 = acc;
+        FloatVector acc3 = acc;
         int i = 0;
+        for (int bound4 = n - n % (4 * L); i < bound4; i += 4 * L) {
+            acc = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, a, at + i * BYTES, NATIVE), FloatVector.fromArray(S, x, i), acc);
+            acc1 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, a, at + (i + L) * BYTES, NATIVE),
+                    FloatVector.fromArray(S, x, i + L), acc1);
+            acc2 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, a, at + (i + 2 * L) * BYTES, NATIVE),
+                    FloatVector.fromArray(S, x, i + 2 * L), acc2);
+            acc3 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, a, at + (i + 3 * L) * BYTES, NATIVE),
+                    FloatVector.fromArray(S, x, i + 3 * L), acc3);
+        }
+        acc = acc.add(acc1).add(acc2.add(acc3));
+        int bound = S.loopBound(n);
         for (; i < bound; i += L) {
             FloatVector va = FloatVector.fromMemorySegment(S, a, at + i * BYTES, NATIVE);
             acc = GemmF32.madd(fma, va, FloatVector.fromArray(S, x, i), acc);
