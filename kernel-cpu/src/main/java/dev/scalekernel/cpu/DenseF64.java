@@ -360,10 +360,7 @@ final class DenseF64 {
                 double[] acc = new double[n];
                 VectorActivation.Scratch activation = new VectorActivation.Scratch();
                 for (int i = t * per; i < Math.min(x.rows(), (t + 1) * per); i++) {
-                    Arrays.fill(acc, 0);
-                    for (int q = start[i]; q < start[i + 1]; q++) {
-                        axpy(cx.fma(), values[q], ft, (long) columns[q] * n * BYTES, acc, n);
-                    }
+                    csrRow(cx.fma(), ft, n, columns, values, start[i], start[i + 1], acc);
                     scaleActivate(acc, n, scale, act);
                     MemorySegment.copy(acc, 0, out, E, (long) i * n * BYTES, n);
                     if (VectorActivation.handles(act)) {
@@ -371,6 +368,44 @@ final class DenseF64 {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * acc[0..n) ← Σ_q x_q·Fᵀ[c_q, :] over the non-zeros q0 .. q1 − 1 of one CSR row, four vectors of
+     * columns at a time with the sums in registers (one store per element instead of one per
+     * non-zero). Each element is summed over q in ascending order, as a chain of axpy calls would.
+     */
+    private static void csrRow(boolean fma, MemorySegment ft, int n, int[] columns, double[] values, int q0, int q1,
+                               double[] acc) {
+        int j = 0;
+        for (; j + 4 * L <= n; j += 4 * L) {
+            DoubleVector s0 = DoubleVector.zero(S);
+            DoubleVector s1 = s0;
+            DoubleVector s2 = s0;
+            DoubleVector s3 = s0;
+            for (int q = q0; q < q1; q++) {
+                DoubleVector v = DoubleVector.broadcast(S, values[q]);
+                long at = ((long) columns[q] * n + j) * BYTES;
+                s0 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at, NATIVE), v, s0);
+                s1 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at + L * BYTES, NATIVE), v, s1);
+                s2 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at + 2 * L * BYTES, NATIVE), v, s2);
+                s3 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at + 3 * L * BYTES, NATIVE), v, s3);
+            }
+            s0.intoArray(acc, j);
+            s1.intoArray(acc, j + L);
+            s2.intoArray(acc, j + 2 * L);
+            s3.intoArray(acc, j + 3 * L);
+        }
+        for (; j < n; j += L) {
+            VectorMask<Double> m = S.indexInRange(j, n);
+            DoubleVector s0 = DoubleVector.zero(S);
+            for (int q = q0; q < q1; q++) {
+                DoubleVector v = DoubleVector.broadcast(S, values[q]);
+                long at = ((long) columns[q] * n + j) * BYTES;
+                s0 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at, NATIVE, m), v, s0);
+            }
+            s0.intoArray(acc, j, m);
         }
     }
 
