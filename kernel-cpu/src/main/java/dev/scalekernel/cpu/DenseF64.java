@@ -345,13 +345,24 @@ final class DenseF64 {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment ft = arena.allocate(Math.max(1, (long) m * n * BYTES), 64);
             cx.pool().run(GemmF64.ceilDiv(m, TRANSPOSE_TILE), (w, t) -> {
+                // A tile of F's rows is copied in bulk to an array, transposed there, and copied out
+                // row by row: element-wise segment accesses cost several times more.
                 int c0 = t * TRANSPOSE_TILE;
-                int c1 = Math.min(m, c0 + TRANSPOSE_TILE);
+                int width = Math.min(m, c0 + TRANSPOSE_TILE) - c0;
+                double[] in = new double[TRANSPOSE_TILE * TRANSPOSE_TILE];
+                double[] tr = new double[TRANSPOSE_TILE * TRANSPOSE_TILE];
                 for (int j0 = 0; j0 < n; j0 += TRANSPOSE_TILE) {
-                    for (int c = c0; c < c1; c++) {
-                        for (int j = j0; j < Math.min(n, j0 + TRANSPOSE_TILE); j++) {
-                            ft.setAtIndex(E, (long) c * n + j, f.getAtIndex(E, (long) j * m + c));
+                    int height = Math.min(n, j0 + TRANSPOSE_TILE) - j0;
+                    for (int j = 0; j < height; j++) {
+                        MemorySegment.copy(f, E, ((long) (j0 + j) * m + c0) * BYTES, in, j * TRANSPOSE_TILE, width);
+                    }
+                    for (int c = 0; c < width; c++) {
+                        for (int j = 0; j < height; j++) {
+                            tr[c * TRANSPOSE_TILE + j] = in[j * TRANSPOSE_TILE + c];
                         }
+                    }
+                    for (int c = 0; c < width; c++) {
+                        MemorySegment.copy(tr, c * TRANSPOSE_TILE, ft, E, ((long) (c0 + c) * n + j0) * BYTES, height);
                     }
                 }
             });
