@@ -344,7 +344,7 @@ abstract class LatentFeaturesExperiment implements Experiment {
         int batch = point.intValue("batch");
         return ReducedLinearSgd.run(backend, dtype, set.model(), point.seed(), set.dataSeed(), set.width(), batch,
                 set.testSize(), set.noise(), GdOptions.logSpaced(point.longValue("steps"), point.intValue("records_per_decade")).recordAt(),
-                lambdaMax -> learningRate(point, lambdaMax), (g, eta) -> sgdKernelNorm(set.model(), g, eta, batch));
+                lambdaMax -> learningRate(point, lambdaMax));
     }
 
     /** A point's training and test data, projection, features, λ_max and loss evaluator, on the backend. */

@@ -117,7 +117,7 @@ final class LatentGrams {
              Matrix gx = backend.allocate(m, 1, dtype);
              Matrix sgx = backend.allocate(m, 1, dtype)) {
             backend.fillGaussian(x, RandomStream.of(seed, LambdaMaxOptions.START_STREAM), 0, 1);
-            double tolerance = Math.max(1e-10, 64 * dtype.unitRoundoff());
+            double tolerance = powerTolerance(dtype);
             double previous = Double.NaN;
             double estimate = 0;
             Matrix current = x;
@@ -141,6 +141,15 @@ final class LatentGrams {
         }
     }
 
+    /**
+     * Where a power iteration stops: when its Rayleigh quotient moves by less than this, relative. The
+     * quotient converges as (λ₂/λ₁)^2k down to the rounding of the products it is computed from, so
+     * 1e-10 would never be reached in fp32.
+     */
+    static double powerTolerance(DType dtype) {
+        return Math.max(1e-10, 64 * dtype.unitRoundoff());
+    }
+
     /** Σ_k λ_k (v_k − w*_k)², the exact population loss of the readout with latent image v (host). */
     static double populationLoss(LatentModel model, double[] v) {
         double[] lambda = model.spectrum();
@@ -155,9 +164,14 @@ final class LatentGrams {
 
     /** Mean squared error of the test predictions X_test v. */
     static double testLoss(Backend backend, LatentModel.Sample test, Matrix v) {
-        try (Matrix prediction = backend.allocate(test.targets().rows(), 1, v.dtype())) {
-            backend.gemv(false, 1, test.denseInputs(), v, 0, prediction);
-            return backend.meanSquaredError(prediction, test.targets())[0];
+        return meanSquaredError(backend, test.denseInputs(), v, test.targets());
+    }
+
+    /** (1/rows)|A w − y|² for one column w. */
+    static double meanSquaredError(Backend backend, Matrix a, Matrix w, Matrix y) {
+        try (Matrix prediction = backend.allocate(a.rows(), 1, w.dtype())) {
+            backend.gemv(false, 1, a, w, 0, prediction);
+            return backend.meanSquaredError(prediction, y)[0];
         }
     }
 

@@ -44,7 +44,7 @@ final class ReducedLinearGd {
      * Runs that share the model, seed and data: S, c and the test set are built once, and G once per
      * width, accumulated over the widths in increasing order (the rows of A for width n are the first
      * n rows of A for any larger width). G is summed over a fixed grid of row tiles, with a width
-     * that ends inside a tile finishing on a copy, so every run gets bit for bit the numbers it gets
+     * that ends inside a tile finishing on a copy (the largest in place), so every run gets bit for bit the numbers it gets
      * alone. Each run's outcome goes to {@code done} (with its index) as soon as it is known: the
      * widths finish in increasing order.
      */
@@ -57,11 +57,16 @@ final class ReducedLinearGd {
              Matrix gSum = backend.allocate(m, m, dtype);
              LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise)) {
             long summed = 0; // gSum holds the Gram of A's rows [0, summed), whole tiles only
-            for (int n : runs.stream().mapToInt(Run::n).distinct().sorted().toArray()) {
+            int[] widths = runs.stream().mapToInt(Run::n).distinct().sorted().toArray();
+            for (int w = 0; w < widths.length; w++) {
+                int n = widths[w];
                 for (; summed + tile <= n; summed += tile) {
                     LatentGrams.addProjectionRows(backend, gSum, seed, m, summed, tile);
                 }
-                try (Matrix g = summed == 0 ? backend.allocate(m, m, dtype) : LatentGrams.copy(backend, gSum)) {
+                // The largest width finishes in gSum itself; a smaller one on a copy, as gSum must stay whole tiles.
+                boolean largest = w == widths.length - 1;
+                Matrix g = largest ? gSum : summed == 0 ? backend.allocate(m, m, dtype) : LatentGrams.copy(backend, gSum);
+                try {
                     if (summed < n) {
                         LatentGrams.addProjectionRows(backend, g, seed, m, summed, n - summed);
                     }
@@ -78,6 +83,10 @@ final class ReducedLinearGd {
                             outcome.rows().forEach(row -> row.values().putAll(probe.values()));
                             done.accept(i, outcome);
                         }
+                    }
+                } finally {
+                    if (g != gSum) {
+                        g.close();
                     }
                 }
             }

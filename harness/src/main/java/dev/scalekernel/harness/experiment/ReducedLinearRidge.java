@@ -12,12 +12,12 @@ import java.util.Map;
 /**
  * Ridge on linear random features in the latent space: min (1/P)|Φw − y|² + r|w|² with Φ = X Bᵀ,
  * B = A/√M, needs only S = XᵀX, c = Xᵀy and the projection, never the P×N features. Everything
- * measured follows from v = Bᵀw. Two equivalent systems, whichever is smaller:
+ * measured follows from v = Bᵀw. Both ways of solving it are ridge on a d-dimensional design X Q
+ * for an M×d matrix Q, (QᵀSQ/P + r I) x = Qᵀc/P with v = Q x, whichever d is smaller:
  * <ul>
- *   <li>N ≤ M: (B S Bᵀ/P + r I) w = B c/P, N×N, with B materialized (N·M ≤ M² elements), v = Bᵀw;
- *   <li>N > M: with H = BᵀB = G/M = L Lᵀ (Cholesky; H is positive definite once N ≥ M), any w is
- *       B u plus a part Φ does not see, |w|² ≥ uᵀHu = |z|² with z = Lᵀu, so the problem is ridge on
- *       the M-dimensional design X L: (Lᵀ S L/P + r I) z = Lᵀ c/P, and v = H u = L z.
+ *   <li>N ≤ M: Q = Bᵀ (x = w), with B materialized (N·M ≤ M² elements);
+ *   <li>N > M: Q = L with H = BᵀB = G/M = L Lᵀ (Cholesky; H is positive definite once N ≥ M): any w
+ *       is B u plus a part Φ does not see, |w|² ≥ uᵀHu = |z|² with z = Lᵀu, and v = H u = L z.
  * </ul>
  * The systems are formed with fp64 products on the backend and solved by Cholesky in double on the
  * host, as {@code ridgeSolve} does; S, c and G come from {@link LatentGrams} in the run's dtype.
@@ -47,8 +47,9 @@ final class ReducedLinearRidge {
              Matrix g = LatentGrams.projectionGram(backend, dtype, m, seed, n);
              LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise)) {
             double lambdaMax = LatentGrams.lambdaMax(backend, data.s(), g, m, p, seed);
-            double[] v = n <= m ? solveInWidth(backend, dtype, model, data, seed, n, p, ridge)
-                    : solveInLatents(backend, data, LatentGrams.download(backend, g), m, p, ridge);
+            double[] v = n <= m
+                    ? solveThrough(backend, data, widthBasis(backend, dtype, model, seed, n), n, p, ridge, "N x N")
+                    : solveThrough(backend, data, latentBasis(LatentGrams.download(backend, g), m), m, p, ridge, "M x M");
             try (Matrix vm = backend.upload(v, m, 1, dtype)) {
                 Map<String, Object> values = new HashMap<>();
                 values.put("train_loss", data.trainLoss(backend, vm));
@@ -62,52 +63,25 @@ final class ReducedLinearRidge {
         }
     }
 
-    /** N ≤ M: the N×N system with B = A/√M materialized; returns v = Bᵀw. */
-    private static double[] solveInWidth(Backend backend, DType dtype, LatentModel model, LatentGrams.Data data, long seed,
-                                         int n, int p, double ridge) {
+    /** N ≤ M: Q = Bᵀ = Aᵀ/√M (M×N, row-major), from the projection's first N rows. */
+    private static double[] widthBasis(Backend backend, DType dtype, LatentModel model, long seed, int n) {
         int m = model.latentDim();
         double[] a;
         try (Matrix proj = model.projection(backend, n, dtype, seed)) {
             a = LatentGrams.download(backend, proj);
         }
         double scale = 1 / Math.sqrt(m);
-        for (int i = 0; i < a.length; i++) {
-            a[i] *= scale;
-        }
-        double[] k;
-        try (Matrix b = backend.upload(a, n, m, DType.F64);
-             Matrix s = widened(backend, data.s());
-             Matrix bs = backend.allocate(n, m, DType.F64);
-             Matrix kernel = backend.allocate(n, n, DType.F64)) {
-            backend.gemm(false, false, 1, b, s, 0, bs);
-            backend.gemm(false, true, 1.0 / p, bs, b, 0, kernel);
-            k = LatentGrams.download(backend, kernel);
-        }
-        double[][] system = new double[n][n];
-        double[][] rhs = new double[n][1];
-        double[] c = data.c();
+        double[] q = new double[m * n];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(k, i * n, system[i], 0, n);
-            system[i][i] += ridge;
-            double sum = 0;
             for (int j = 0; j < m; j++) {
-                sum += a[i * m + j] * c[j];
-            }
-            rhs[i][0] = sum / p;
-        }
-        Cholesky.solveInPlace(system, rhs, "reduced ridge system (N x N)");
-        double[] v = new double[m];
-        for (int i = 0; i < n; i++) {
-            double w = rhs[i][0];
-            for (int j = 0; j < m; j++) {
-                v[j] += a[i * m + j] * w;
+                q[j * n + i] = a[i * m + j] * scale;
             }
         }
-        return v;
+        return q;
     }
 
-    /** N > M: the M×M system in z = Lᵀu with H = G/M = L Lᵀ; returns v = L z. */
-    private static double[] solveInLatents(Backend backend, LatentGrams.Data data, double[] g, int m, int p, double ridge) {
+    /** N > M: Q = L, the lower Cholesky factor of G/M (M×M, row-major, zero above the diagonal). */
+    private static double[] latentBasis(double[] g, int m) {
         double[][] l = new double[m][m];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < m; j++) {
@@ -119,41 +93,49 @@ final class ReducedLinearRidge {
         for (int i = 0; i < m; i++) {
             System.arraycopy(l[i], 0, lower, i * m, i + 1); // the factor is in the lower triangle; the rest is H
         }
-        double[] k;
-        try (Matrix lm = backend.upload(lower, m, m, DType.F64);
-             Matrix s = widened(backend, data.s());
-             Matrix sl = backend.allocate(m, m, DType.F64);
-             Matrix kernel = backend.allocate(m, m, DType.F64)) {
-            backend.gemm(false, false, 1, s, lm, 0, sl);
-            backend.gemm(true, false, 1.0 / p, lm, sl, 0, kernel);
-            k = LatentGrams.download(backend, kernel);
-        }
-        double[][] system = new double[m][m];
-        double[][] rhs = new double[m][1];
-        double[] c = data.c();
-        for (int i = 0; i < m; i++) {
-            System.arraycopy(k, i * m, system[i], 0, m);
-            system[i][i] += ridge;
-            double sum = 0;
-            for (int j = i; j < m; j++) {
-                sum += lower[j * m + i] * c[j]; // (Lᵀc)_i
-            }
-            rhs[i][0] = sum / p;
-        }
-        Cholesky.solveInPlace(system, rhs, "reduced ridge system (M x M)");
-        double[] v = new double[m];
-        for (int i = 0; i < m; i++) {
-            double sum = 0;
-            for (int j = 0; j <= i; j++) {
-                sum += lower[i * m + j] * rhs[j][0];
-            }
-            v[i] = sum;
-        }
-        return v;
+        return lower;
     }
 
-    /** An fp64 copy of a matrix (the same values when it already is fp64). */
-    private static Matrix widened(Backend backend, Matrix from) {
-        return backend.upload(LatentGrams.download(backend, from), from.rows(), from.cols(), DType.F64);
+    /**
+     * v = Q x with (QᵀSQ/P + r I) x = Qᵀc/P: ridge on the design X Q (Q M×d, row-major). QᵀSQ is two
+     * fp64 products on the backend; the d×d system is solved by Cholesky in double on the host.
+     */
+    private static double[] solveThrough(Backend backend, LatentGrams.Data data, double[] q, int d, int p, double ridge,
+                                         String size) {
+        int m = data.c().length;
+        double[] k;
+        try (Matrix qm = backend.upload(q, m, d, DType.F64);
+             Matrix s = backend.upload(LatentGrams.download(backend, data.s()), m, m, DType.F64);
+             Matrix sq = backend.allocate(m, d, DType.F64);
+             Matrix kernel = backend.allocate(d, d, DType.F64)) {
+            backend.gemm(false, false, 1, s, qm, 0, sq);
+            backend.gemm(true, false, 1.0 / p, qm, sq, 0, kernel);
+            k = LatentGrams.download(backend, kernel);
+        }
+        double[] c = data.c();
+        double[][] system = new double[d][d];
+        double[][] rhs = new double[d][1];
+        for (int i = 0; i < d; i++) {
+            System.arraycopy(k, i * d, system[i], 0, d);
+            system[i][i] += ridge;
+        }
+        for (int j = 0; j < m; j++) {
+            for (int i = 0; i < d; i++) {
+                rhs[i][0] += q[j * d + i] * c[j]; // (Qᵀc)_i
+            }
+        }
+        for (int i = 0; i < d; i++) {
+            rhs[i][0] /= p;
+        }
+        Cholesky.solveInPlace(system, rhs, "reduced ridge system (" + size + ")");
+        double[] v = new double[m];
+        for (int j = 0; j < m; j++) {
+            double sum = 0;
+            for (int i = 0; i < d; i++) {
+                sum += q[j * d + i] * rhs[i][0];
+            }
+            v[j] = sum;
+        }
+        return v;
     }
 }

@@ -35,13 +35,9 @@ final class ReducedLinearSgd {
         return 2.0 * m * n * testSize + steps * (2.0 * batch * n * m + 4.0 * batch * n);
     }
 
-    /**
-     * @param learningRate η from λ_max
-     * @param kernelNorm   the one-pass SGD criterion from the host G and η (see {@link LatentFeaturesExperiment#sgdKernelNorm})
-     */
+    /** @param learningRate η from λ_max */
     static Experiment.Outcome run(Backend backend, DType dtype, LatentModel model, long seed, long dataSeed, int n, int batch,
-                                  int testSize, double noise, long[] recordAt, DoubleUnaryOperator learningRate,
-                                  KernelNorm kernelNorm) {
+                                  int testSize, double noise, long[] recordAt, DoubleUnaryOperator learningRate) {
         int m = model.latentDim();
         try (Matrix g = LatentGrams.projectionGram(backend, dtype, m, seed, n);
              LatentModel.Sample test = model.sample(backend, 0, testSize, dtype, dataSeed, LatentModel.STREAM_TEST, noise);
@@ -52,7 +48,7 @@ final class ReducedLinearSgd {
             double lambdaMax = LatentGrams.lambdaMax(backend, testGram, g, m, testSize, seed);
             double eta = learningRate.applyAsDouble(lambdaMax);
             Map<String, Object> common = new HashMap<>(Map.of("lambda_max", lambdaMax, "eta_used", eta, "reduced", true));
-            common.put("sgd_kernel_norm", kernelNorm.of(LatentGrams.download(backend, g), eta));
+            common.put("sgd_kernel_norm", LatentFeaturesExperiment.sgdKernelNorm(model, LatentGrams.download(backend, g), eta, batch));
             List<Experiment.Row> rows = new ArrayList<>();
             double initial = Double.NaN;
             double batchLoss = Double.NaN;
@@ -91,11 +87,5 @@ final class ReducedLinearSgd {
             }
             return new Experiment.Outcome(rows, cost(n, testSize, m, recordAt[recordAt.length - 1], batch));
         }
-    }
-
-    /** The SGD criterion ‖K‖ from G = AᵀA (host, M×M row-major) and the learning rate. */
-    @FunctionalInterface
-    interface KernelNorm {
-        double of(double[] gram, double eta);
     }
 }

@@ -25,9 +25,6 @@ import java.util.function.DoubleUnaryOperator;
  */
 final class TiledGd {
 
-    /** Elements per tile of Φ or X: 2^22 (16 MiB in fp32). */
-    static final long TILE_ELEMENTS = 1L << 22;
-
     private TiledGd() {
     }
 
@@ -46,8 +43,7 @@ final class TiledGd {
              Matrix w = backend.allocate(n, 1, dtype);
              Matrix grad = backend.allocate(n, 1, dtype);
              Matrix one = backend.upload(new double[] {1}, 1, 1, dtype)) {
-            passes.probe(proj, probe);
-            double lambdaMax = passes.lambdaMax(proj, seed);
+            double lambdaMax = passes.lambdaMax(proj, seed, probe);
             double eta = learningRate.applyAsDouble(lambdaMax);
             boolean linear = activation == Activation.IDENTITY;
             Map<String, Object> common = new HashMap<>(probe.values());
@@ -71,7 +67,8 @@ final class TiledGd {
                     Map<String, Object> values = new HashMap<>(common);
                     boolean diverged = divergedStep >= 0;
                     values.put("train_loss", diverged ? Double.NaN : loss);
-                    values.put("test_loss", diverged ? Double.NaN : testLoss(backend, testPhi, test.targets(), w));
+                    values.put("test_loss", diverged ? Double.NaN
+                            : LatentGrams.meanSquaredError(backend, testPhi, w, test.targets()));
                     values.put("population_loss", !linear ? null : diverged ? Double.NaN : model.populationLoss(backend, proj, w));
                     values.put("diverged", diverged);
                     values.put("diverged_step", diverged ? divergedStep : null);
@@ -86,30 +83,13 @@ final class TiledGd {
         }
     }
 
-    private static double testLoss(Backend backend, Matrix testPhi, Matrix testY, Matrix w) {
-        try (Matrix prediction = backend.allocate(testPhi.rows(), 1, w.dtype())) {
-            backend.gemv(false, 1, testPhi, w, 0, prediction);
-            return backend.meanSquaredError(prediction, testY)[0];
-        }
-    }
-
     /** Passes over the training features, one generated row tile at a time. */
     private record Passes(Backend backend, DType dtype, LatentModel model, Activation activation, long dataSeed, int p,
                           double noise) {
 
+        /** Rows per tile, so that a tile of Φ (N wide) and of X (M wide) each hold at most {@link LatentGrams#TILE_ELEMENTS}. */
         long tileRows(int n) {
-            return Math.max(1, TILE_ELEMENTS / Math.max(n, model.latentDim()));
-        }
-
-        /** Shows every training tile to the probe once. */
-        void probe(Matrix proj, LatentFeaturesExperiment.TrainingProbe probe) {
-            long tile = tileRows(proj.rows());
-            for (long first = 0; first < p; first += tile) {
-                try (LatentModel.Sample part = model.sample(backend, first, (int) Math.min(tile, p - first), dtype, dataSeed,
-                        LatentModel.STREAM_TRAIN, noise)) {
-                    probe.accept(part);
-                }
-            }
+            return Math.max(1, LatentGrams.TILE_ELEMENTS / Math.max(n, model.latentDim()));
         }
 
         /** (1/P)|Φw − y|² and, unless grad is null, grad ← Φᵀ(Φw − y), in one pass. */
@@ -131,11 +111,14 @@ final class TiledGd {
             return sum / p;
         }
 
-        /** λ_max(ΦᵀΦ/P) by power iteration, each product v ↦ Σ_t Φ_tᵀ(Φ_t v) one pass. */
-        double lambdaMax(Matrix proj, long seed) {
+        /**
+         * λ_max(ΦᵀΦ/P) by power iteration, each product v ↦ Σ_t Φ_tᵀ(Φ_t v) one pass; the first pass
+         * also shows every training tile to the probe.
+         */
+        double lambdaMax(Matrix proj, long seed, LatentFeaturesExperiment.TrainingProbe probe) {
             int n = proj.rows();
             long tile = tileRows(n);
-            double tolerance = Math.max(1e-10, 64 * dtype.unitRoundoff());
+            double tolerance = LatentGrams.powerTolerance(dtype);
             try (Matrix v = backend.allocate(n, 1, dtype);
                  Matrix u = backend.allocate(n, 1, dtype)) {
                 backend.fillGaussian(v, RandomStream.of(seed, LambdaMaxOptions.START_STREAM), 0, 1);
@@ -150,6 +133,9 @@ final class TiledGd {
                         try (LatentModel.Sample part = model.sample(backend, first, rows, dtype, dataSeed, LatentModel.STREAM_TRAIN, noise);
                              Matrix phi = part.features(proj, activation);
                              Matrix q = backend.allocate(rows, 1, dtype)) {
+                            if (iter == 0) {
+                                probe.accept(part);
+                            }
                             backend.gemv(false, 1, phi, current, 0, q);
                             backend.gemv(true, 1, phi, q, first == 0 ? 0 : 1, next);
                         }
