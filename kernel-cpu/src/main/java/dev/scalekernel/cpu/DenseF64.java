@@ -11,7 +11,6 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -45,7 +44,11 @@ final class DenseF64 {
     /** Elements per task of flat passes (dot, norm, error): ~128 KiB of fp64, a few µs of streaming. */
     private static final int CHUNK = 1 << 14;
     /** Side of the tiles in which F is transposed for the CSR map: two 64×64 fp64 tiles (64 KiB) fit L2. */
-    private static final int TRANSPOSE_TILE = 64;
+    /**
+     * Columns of Φ per task of the sparse feature map: two vectors, summed in registers. The
+     * task's block of Fᵀ is M rows of this width, which keeps it in the L2 cache up to M = 8192.
+     */
+    private static final int CSR_BLOCK = 2 * L;
 
     private DenseF64() {
     }
@@ -332,9 +335,12 @@ final class DenseF64 {
     // ---- feature maps and element-wise ---------------------------------------------------
 
     /**
-     * Φ = σ(s·X Fᵀ) with X a P×M CSR matrix and F N×M: F is transposed once into an M×N scratch,
-     * so that each non-zero x_ik adds x_ik·Fᵀ[k,:] (one contiguous row) into output row i; then
-     * the row is scaled and activated while in cache. Rows are split into blocks. Modifies out.
+     * Φ = σ(s·X Fᵀ) with X a P×M CSR matrix and F N×M, by blocks of {@link #CSR_BLOCK} columns
+     * of Φ: a task transposes its rows of F into an M×CSR_BLOCK array Fᵀ_b, small enough to stay in
+     * cache (128 B a row: 512 KiB at M = 4096), then for every row i of X sums x_iq·Fᵀ_b[c_q, :]
+     * over the row's non-zeros into registers, scales, activates and stores the block of row i.
+     * F is read from memory once; the nnz·N reads of the sums are cache hits. Each element is
+     * summed over q in ascending order by one task, whatever the thread count. Modifies out.
      */
     static void featureMapSparse(Compute cx, double scale, HostSparseMatrix x, MemorySegment f, int n,
                                  Activation act, MemorySegment out) {
@@ -342,97 +348,57 @@ final class DenseF64 {
         int[] start = x.rowStart();
         int[] columns = x.columns();
         double[] values = x.values();
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment ft = arena.allocate(Math.max(1, (long) m * n * BYTES), 64);
-            cx.pool().run(GemmF64.ceilDiv(m, TRANSPOSE_TILE), (w, t) -> {
-                // A tile of F's rows is copied in bulk to an array, transposed there, and copied out
-                // row by row: element-wise segment accesses cost several times more.
-                int c0 = t * TRANSPOSE_TILE;
-                int width = Math.min(m, c0 + TRANSPOSE_TILE) - c0;
-                double[] in = new double[TRANSPOSE_TILE * TRANSPOSE_TILE];
-                double[] tr = new double[TRANSPOSE_TILE * TRANSPOSE_TILE];
-                for (int j0 = 0; j0 < n; j0 += TRANSPOSE_TILE) {
-                    int height = Math.min(n, j0 + TRANSPOSE_TILE) - j0;
-                    for (int j = 0; j < height; j++) {
-                        MemorySegment.copy(f, E, ((long) (j0 + j) * m + c0) * BYTES, in, j * TRANSPOSE_TILE, width);
-                    }
-                    for (int c = 0; c < width; c++) {
-                        for (int j = 0; j < height; j++) {
-                            tr[c * TRANSPOSE_TILE + j] = in[j * TRANSPOSE_TILE + c];
-                        }
-                    }
-                    for (int c = 0; c < width; c++) {
-                        MemorySegment.copy(tr, c * TRANSPOSE_TILE, ft, E, ((long) (c0 + c) * n + j0) * BYTES, height);
-                    }
-                }
-            });
-            int per = rowsPerBlock(x.rows());
-            cx.pool().run(GemmF64.ceilDiv(x.rows(), per), (w, t) -> {
-                double[] acc = new double[n];
-                VectorActivation.Scratch activation = new VectorActivation.Scratch();
-                for (int i = t * per; i < Math.min(x.rows(), (t + 1) * per); i++) {
-                    csrRow(cx.fma(), ft, n, columns, values, start[i], start[i + 1], acc);
-                    scaleActivate(acc, n, scale, act);
-                    MemorySegment.copy(acc, 0, out, E, (long) i * n * BYTES, n);
-                    if (VectorActivation.handles(act)) {
-                        VectorActivation.applyF64(act, cx.fma(), out, (long) i * n * BYTES, n, activation);
-                    }
-                }
-            });
-        }
-    }
-
-    /**
-     * acc[0..n) ← Σ_q x_q·Fᵀ[c_q, :] over the non-zeros q0 .. q1 − 1 of one CSR row, four vectors of
-     * columns at a time with the sums in registers (one store per element instead of one per
-     * non-zero). Each element is summed over q in ascending order, as a chain of axpy calls would.
-     */
-    private static void csrRow(boolean fma, MemorySegment ft, int n, int[] columns, double[] values, int q0, int q1,
-                               double[] acc) {
-        int j = 0;
-        for (; j + 4 * L <= n; j += 4 * L) {
-            DoubleVector s0 = DoubleVector.zero(S);
-            DoubleVector s1 = s0;
-            DoubleVector s2 = s0;
-            DoubleVector s3 = s0;
-            for (int q = q0; q < q1; q++) {
-                DoubleVector v = DoubleVector.broadcast(S, values[q]);
-                long at = ((long) columns[q] * n + j) * BYTES;
-                s0 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at, NATIVE), v, s0);
-                s1 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at + L * BYTES, NATIVE), v, s1);
-                s2 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at + 2 * L * BYTES, NATIVE), v, s2);
-                s3 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at + 3 * L * BYTES, NATIVE), v, s3);
+        boolean relu = act == Activation.RELU;
+        double[][] fts = new double[cx.pool().threads()][];
+        double[][] rows = new double[cx.pool().threads()][];
+        cx.pool().run(GemmF32.ceilDiv(n, CSR_BLOCK), (w, t) -> {
+            int j0 = t * CSR_BLOCK;
+            int width = Math.min(CSR_BLOCK, n - j0);
+            // The worker's buffers, reused from block to block. In a last, narrower block the
+            // columns past width keep an earlier block's values: their sums are never stored.
+            if (fts[w] == null) {
+                fts[w] = new double[Math.max(1, m) * CSR_BLOCK];
+                rows[w] = new double[m];
             }
-            s0.intoArray(acc, j);
-            s1.intoArray(acc, j + L);
-            s2.intoArray(acc, j + 2 * L);
-            s3.intoArray(acc, j + 3 * L);
-        }
-        for (; j < n; j += L) {
-            VectorMask<Double> m = S.indexInRange(j, n);
-            DoubleVector s0 = DoubleVector.zero(S);
-            for (int q = q0; q < q1; q++) {
-                DoubleVector v = DoubleVector.broadcast(S, values[q]);
-                long at = ((long) columns[q] * n + j) * BYTES;
-                s0 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, ft, at, NATIVE, m), v, s0);
+            double[] ft = fts[w];
+            double[] row = rows[w];
+            for (int jj = 0; jj < width; jj++) {
+                MemorySegment.copy(f, E, (long) (j0 + jj) * m * BYTES, row, 0, m);
+                for (int c = 0; c < m; c++) {
+                    ft[c * CSR_BLOCK + jj] = row[c];
+                }
             }
-            s0.intoArray(acc, j, m);
-        }
-    }
-
-    /** v[0..n) ← s·v, then relu if σ is relu (the caller applies tanh and erf in place in the output). */
-    private static void scaleActivate(double[] v, int n, double scale, Activation act) {
-        int bound = S.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
-            DoubleVector z = DoubleVector.fromArray(S, v, i).mul(scale);
-            (act == Activation.RELU ? GemmF64.relu(z) : z).intoArray(v, i);
-        }
-        if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector z = DoubleVector.fromArray(S, v, i, m).mul(scale);
-            (act == Activation.RELU ? GemmF64.relu(z) : z).intoArray(v, i, m);
-        }
+            VectorMask<Double> m0 = S.indexInRange(0, width);
+            VectorMask<Double> m1 = S.indexInRange(L, width);
+            VectorActivation.Scratch activation = new VectorActivation.Scratch();
+            for (int i = 0; i < x.rows(); i++) {
+                DoubleVector s0 = DoubleVector.zero(S);
+                DoubleVector s1 = s0;
+                for (int q = start[i]; q < start[i + 1]; q++) {
+                    DoubleVector v = DoubleVector.broadcast(S, values[q]);
+                    int at = columns[q] * CSR_BLOCK;
+                    s0 = GemmF64.madd(cx.fma(), DoubleVector.fromArray(S, ft, at), v, s0);
+                    s1 = GemmF64.madd(cx.fma(), DoubleVector.fromArray(S, ft, at + L), v, s1);
+                }
+                s0 = s0.mul(scale);
+                s1 = s1.mul(scale);
+                if (relu) {
+                    s0 = GemmF64.relu(s0);
+                    s1 = GemmF64.relu(s1);
+                }
+                long o = ((long) i * n + j0) * BYTES;
+                if (width == CSR_BLOCK) {
+                    s0.intoMemorySegment(out, o, NATIVE);
+                    s1.intoMemorySegment(out, o + L * BYTES, NATIVE);
+                } else {
+                    s0.intoMemorySegment(out, o, NATIVE, m0);
+                    s1.intoMemorySegment(out, o + L * BYTES, NATIVE, m1);
+                }
+                if (VectorActivation.handles(act)) {
+                    VectorActivation.applyF64(act, cx.fma(), out, o, width, activation);
+                }
+            }
+        });
     }
 
     /** a[i][j] ← factors[j]·a[i][j] for a rows×cols matrix, rows split into blocks. Modifies a. */

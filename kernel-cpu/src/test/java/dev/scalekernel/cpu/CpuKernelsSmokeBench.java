@@ -14,7 +14,9 @@ import dev.scalekernel.api.RandomStream;
  * <pre>$JDK25/bin/java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:$(cat target/cp.txt) \
  *     dev.scalekernel.cpu.CpuKernelsSmokeBench [n=2048] [threads=2] [reps=5] [ops=sgemm,dgemm,...]</pre>
  * An op is s (fp32) or d (fp64) followed by gemm (NN), gemmtt (TT), syrk (symmetric gramRows) or
- * feature (featureMap with relu), all n×n×n.
+ * feature (featureMap with relu), all n×n×n; or csr: featureMapSparse with relu of a (n/2)×n CSR input with
+ * round(0.01·n) non-zeros per row and an n×n F, the bench module's shape, reported in GB/s of
+ * (nnz·N + P·N)·dtype bytes.
  * Each op is warmed up once, then timed {@code reps} times; the median and best are printed.
  */
 public final class CpuKernelsSmokeBench {
@@ -27,6 +29,10 @@ public final class CpuKernelsSmokeBench {
         try (Backend b = new CpuBackend(BackendOptions.defaults().withThreads(threads))) {
             System.out.println(b.info().description() + ", n = " + n);
             for (String op : ops.split(",")) {
+                if (op.endsWith("csr")) {
+                    csr(b, op.startsWith("s") ? DType.F32 : DType.F64, n, reps);
+                    continue;
+                }
                 DType dtype = op.startsWith("s") ? DType.F32 : DType.F64;
                 try (Matrix x = b.allocate(n, n, dtype);
                      Matrix y = b.allocate(n, n, dtype);
@@ -42,18 +48,52 @@ public final class CpuKernelsSmokeBench {
                     };
                     // SYRK counts its useful work, n(n+1)·n, as in perf-anchors.md.
                     double flops = op.endsWith("syrk") ? (double) n * (n + 1) * n : 2.0 * n * n * n;
-                    call.run();
-                    double[] seconds = new double[reps];
-                    for (int r = 0; r < reps; r++) {
-                        long t0 = System.nanoTime();
-                        call.run();
-                        seconds[r] = (System.nanoTime() - t0) * 1e-9;
-                    }
-                    java.util.Arrays.sort(seconds);
-                    System.out.printf("%-9s median %7.1f GFLOP/s  best %7.1f GFLOP/s  (%.1f ms)%n", op,
-                            flops / seconds[reps / 2] * 1e-9, flops / seconds[0] * 1e-9, seconds[reps / 2] * 1e3);
+                    print(op, "GFLOP/s", flops, time(call, reps));
                 }
             }
         }
+    }
+
+    private static void csr(Backend b, DType dtype, int n, int reps) {
+        int p = n / 2;
+        int k = Math.max(1, Math.round(0.01f * n));
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(41);
+        int[] rowStart = new int[p + 1];
+        int[] columns = new int[p * k];
+        double[] values = new double[p * k];
+        for (int i = 0; i < p; i++) {
+            int[] cols = rnd.ints(0, n).distinct().limit(k).sorted().toArray();
+            System.arraycopy(cols, 0, columns, i * k, k);
+            for (int q = 0; q < k; q++) {
+                values[i * k + q] = 2 * rnd.nextDouble() - 1;
+            }
+            rowStart[i + 1] = (i + 1) * k;
+        }
+        try (var x = b.upload(new dev.scalekernel.api.Csr(p, n, rowStart, columns, values), dtype);
+             Matrix f = b.allocate(n, n, dtype);
+             Matrix out = b.allocate(p, n, dtype)) {
+            b.fillGaussian(f, RandomStream.of(1, 0), 0, 1);
+            Runnable call = () -> b.featureMapSparse(1, x, f, Activation.RELU, out);
+            print((dtype == DType.F32 ? "s" : "d") + "csr", "GB/s", ((double) p * k * n + (double) p * n) * dtype.bytes(),
+                    time(call, reps));
+        }
+    }
+
+    /** One warm-up call, then {@code reps} timed ones, sorted. */
+    private static double[] time(Runnable call, int reps) {
+        call.run();
+        double[] seconds = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            long t0 = System.nanoTime();
+            call.run();
+            seconds[r] = (System.nanoTime() - t0) * 1e-9;
+        }
+        java.util.Arrays.sort(seconds);
+        return seconds;
+    }
+
+    private static void print(String op, String unit, double work, double[] seconds) {
+        System.out.printf("%-9s median %7.1f %s  best %7.1f %s  (%.1f ms)%n", op, work / seconds[seconds.length / 2] * 1e-9,
+                unit, work / seconds[0] * 1e-9, unit, seconds[seconds.length / 2] * 1e3);
     }
 }

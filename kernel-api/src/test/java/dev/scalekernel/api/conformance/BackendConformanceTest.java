@@ -546,9 +546,18 @@ public abstract class BackendConformanceTest {
     @EnumSource(DType.class)
     @Covers({"featureMapSparse", "upload"})
     void sparseFeatureMapAgreesWithTheDenseMap(DType dtype) {
-        int p = 23;
-        int m = 41;
-        int n = 19;
+        // n = 19 and 70: one part-filled block of columns, and several blocks with a short last one
+        for (int n : new int[] {19, 70}) {
+            sparseFeatureMapAgreesWithTheDenseMap(dtype, 23, 41, n);
+        }
+        try (SparseMatrix empty = backend.upload(new Csr(0, 5, new int[] {0}, new int[0], new double[0]), dtype);
+             Matrix f = random(3, 5, dtype);
+             Matrix out = backend.allocate(0, 3, dtype)) {
+            backend.featureMapSparse(1, empty, f, Activation.RELU, out);
+        }
+    }
+
+    private void sparseFeatureMapAgreesWithTheDenseMap(DType dtype, int p, int m, int n) {
         double[] dense = new double[p * m];
         for (int i = 0; i < p; i++) {
             for (int j = 0; j < m; j++) {
@@ -574,11 +583,6 @@ public abstract class BackendConformanceTest {
                 checkProduct(dtype, xv, values(f), p, n, m, 0.3, values(sparseOut), act, "featureMapSparse " + act);
                 checkProduct(dtype, xv, values(f), p, n, m, 0.3, values(denseOut), act, "featureMap on CSR data " + act);
             }
-        }
-        try (SparseMatrix empty = backend.upload(new Csr(0, 5, new int[] {0}, new int[0], new double[0]), dtype);
-             Matrix f = random(3, 5, dtype);
-             Matrix out = backend.allocate(0, 3, dtype)) {
-            backend.featureMapSparse(1, empty, f, Activation.RELU, out);
         }
     }
 
