@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class CpuKernelsTest {
 
-    /** m > MC (not a multiple of MR), n > TASK_COLS (not a multiple of NR), k > 2·KC (not a multiple). */
+    /** m > MC (not a multiple of MR), n > TASK_COLS (not a multiple of NR), k > KC (not a multiple). */
     private static final int M = 141;
     private static final int N = 1061;
     private static final int K = 1031;
@@ -109,7 +109,7 @@ class CpuKernelsTest {
     @EnumSource(DType.class)
     void symmetricGramsAreExactlySymmetricAcrossTaskBoundaries(DType dtype) {
         int p = 283;
-        int n = 611;
+        int n = N; // gramColumns: n×n crosses MC row blocks and TASK_COLS column chunks
         try (Backend b = new CpuBackend(BackendOptions.defaults());
              Matrix a = b.upload(gaussian(p * n), p, n, dtype);
              Matrix rows = b.allocate(p, p, dtype);
@@ -137,6 +137,17 @@ class CpuKernelsTest {
                     double[] dot = dot(at, i, at, j, p);
                     check(g[i * n + j], dot[0] / p, Tolerances.product(dtype, p, dot[1] / p, dot[0] / p),
                             "gramColumns");
+                }
+            }
+            // accumulating (β = 1) reads the upper triangle and mirrors it again
+            b.gramColumns(1.0 / p, a, 1, cols);
+            double[] twice = values(b, cols);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    assertEquals(twice[i * n + j], twice[j * n + i], 0.0, "accumulated gramColumns symmetry at " + i + "," + j);
+                    // (s·acc + G) in one rounding, where G is s·acc in one rounding: 2G to an ulp of 2G
+                    double ulp = dtype == DType.F32 ? Math.ulp((float) (2 * g[i * n + j])) : Math.ulp(2 * g[i * n + j]);
+                    check(twice[i * n + j], 2 * g[i * n + j], ulp, "accumulated gramColumns");
                 }
             }
         }
