@@ -39,6 +39,12 @@ final class DenseF32 {
      * 64·N while still giving a handful of threads enough blocks to balance.
      */
     private static final int MAX_PARTIALS = 64;
+    /**
+     * Rows of Φ per register block of {@link #gradientDescentByLanes}: 8 accumulators (or 8
+     * residual vectors) hide the multiply-add latency, and the block's rows (8·N·dtype bytes) stay
+     * in L2 from the residual to the gradient.
+     */
+    private static final int GD_ROWS = 8;
     /** Fewest rows per block of a row pass: below this, handing a task out costs more than its rows. */
     private static final int MIN_ROWS = 32;
     /** Elements per task of flat passes (dot, norm, error): ~64 KiB of fp32, a few µs of streaming. */
@@ -216,9 +222,15 @@ final class DenseF32 {
      * while its rows are in cache, into per-block partials added in block order. (Two GEMMs per
      * step, R = ΦW − Y and G = ΦᵀR, measured 17× slower per step for k = 4 at 4096×1024: each
      * re-packs all of Φ for a product only k columns wide.) Diverged right-hand sides are skipped.
+     * From k = L/2 on, {@link #gradientDescentByLanes} runs the same pass with the vector lanes
+     * along the right-hand sides (measured at P×N = 16384×2048, fp32, k = 16, 2 threads: 54 →
+     * 118 GFLOP/s).
      */
     static GdResult gradientDescent(Compute cx, MemorySegment phi, int rows, int n, MemorySegment y, int yCols,
                                     MemorySegment w, int k, double[] eta, GdOptions options) {
+        if (2 * k >= L) {
+            return gradientDescentByLanes(cx, phi, rows, n, y, yCols, w, k, eta, options);
+        }
         GdTrace trace = new GdTrace(k, options);
         float[][] wv = new float[k][n];
         for (int l = 0; l < n; l++) {
@@ -272,6 +284,218 @@ final class DenseF32 {
             }
         }
         return trace.result();
+    }
+
+    /**
+     * Full-batch GD as {@link #gradientDescent}, for k ≥ L/2 right-hand sides, with the vector lanes
+     * along the right-hand sides: W and the gradients are kept as N×k' arrays (k' = k rounded up
+     * to whole vectors), so one vector holds row l of W for L right-hand sides. A block of
+     * {@link #GD_ROWS} rows of Φ then costs, per column l and group of L right-hand sides, one
+     * vector of W and GD_ROWS broadcasts of Φ for GD_ROWS multiply-adds ({@link #laneResiduals}),
+     * and the same for the gradient ({@link #laneGradient}), with W, the gradient and the block
+     * in cache. Residuals sum over l in order; gradients add the rows in order, as axpy calls
+     * would. Lanes of diverged right-hand sides are computed but neither observed nor stepped.
+     */
+    private static GdResult gradientDescentByLanes(Compute cx, MemorySegment phi, int rows, int n, MemorySegment y,
+                                                   int yCols, MemorySegment w, int k, double[] eta, GdOptions options) {
+        GdTrace trace = new GdTrace(k, options);
+        int kp = GemmF32.roundUp(k, L);
+        float[] wt = new float[Math.multiplyExact(n, kp)];
+        for (int l = 0; l < n; l++) {
+            for (int j = 0; j < k; j++) {
+                wt[l * kp + j] = w.getAtIndex(E, (long) l * k + j);
+            }
+        }
+        boolean[] active = new boolean[k];
+        Arrays.fill(active, true);
+        int per = rowsPerBlock(rows);
+        int blocks = GemmF32.ceilDiv(rows, per);
+        float[][] grads = new float[blocks][n * kp];
+        double[][] losses = new double[blocks][k];
+        float[] steps = new float[kp];
+        for (long t = 0; ; t++) {
+            boolean last = t == options.steps();
+            cx.pool().run(blocks, (worker, b) -> {
+                float[] g = last ? null : grads[b];
+                if (g != null) {
+                    Arrays.fill(g, 0);
+                }
+                float[] r = new float[GD_ROWS * kp];
+                double[] loss = losses[b];
+                Arrays.fill(loss, 0);
+                for (int i = b * per; i < Math.min(rows, (b + 1) * per); i += GD_ROWS) {
+                    int rb = Math.min(GD_ROWS, Math.min(rows, (b + 1) * per) - i);
+                    for (int go = 0; go < kp; go += L) {
+                        if (rb == GD_ROWS) {
+                            laneResiduals(cx.fma(), phi, n, i, wt, kp, go, r);
+                        } else {
+                            for (int row = 0; row < rb; row++) {
+                                laneResidual(cx.fma(), phi, n, i + row, wt, kp, go, r, row * kp + go);
+                            }
+                        }
+                    }
+                    for (int row = 0; row < rb; row++) {
+                        for (int j = 0; j < k; j++) {
+                            float e = r[row * kp + j] - target(y, yCols, i + row, j);
+                            r[row * kp + j] = e;
+                            loss[j] += (double) e * e;
+                        }
+                    }
+                    if (g != null) {
+                        for (int go = 0; go < kp; go += L) {
+                            if (rb == GD_ROWS) {
+                                laneGradient(cx.fma(), phi, n, i, r, kp, go, g);
+                            } else {
+                                for (int row = 0; row < rb; row++) {
+                                    laneGradientRow(cx.fma(), phi, n, i + row, r, row * kp + go, kp, go, g);
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+            for (int j = 0; j < k; j++) {
+                if (active[j]) {
+                    double loss = 0;
+                    for (double[] part : losses) {
+                        loss += part[j];
+                    }
+                    active[j] = trace.observe(j, t, loss / rows);
+                }
+            }
+            if (!trace.anyActive() || last) {
+                break;
+            }
+            for (int j = 0; j < k; j++) {
+                steps[j] = active[j] ? (float) (eta[j] / rows) : 0;
+            }
+            float[] sum = addInOrder(grads, n * kp);
+            for (int go = 0; go < kp; go += L) {
+                // w ← w − step·g on the active lanes, as {@link #step} computes it; the others keep w
+                FloatVector minusStep = FloatVector.fromArray(S, steps, go).neg();
+                VectorMask<Float> moving = minusStep.compare(VectorOperators.NE, 0);
+                for (int l = 0; l < n; l++) {
+                    int at = l * kp + go;
+                    FloatVector old = FloatVector.fromArray(S, wt, at);
+                    old.blend(GemmF32.madd(cx.fma(), FloatVector.fromArray(S, sum, at), minusStep, old), moving).intoArray(wt, at);
+                }
+            }
+        }
+        for (int l = 0; l < n; l++) {
+            for (int j = 0; j < k; j++) {
+                w.setAtIndex(E, (long) l * k + j, wt[l * kp + j]);
+            }
+        }
+        return trace.result();
+    }
+
+    /**
+     * r[row·k' + go ..] = Σ_l Φ_(i+row, l)·wt[l, go ..] for rows i .. i+7 and the L right-hand sides
+     * from go: eight independent accumulators, one vector of W per column.
+     */
+    private static void laneResiduals(boolean fma, MemorySegment phi, int n, int i, float[] wt, int kp, int go,
+                                      float[] r) {
+        long a0 = (long) i * n * BYTES;
+        long a1 = a0 + n * BYTES;
+        long a2 = a1 + n * BYTES;
+        long a3 = a2 + n * BYTES;
+        long a4 = a3 + n * BYTES;
+        long a5 = a4 + n * BYTES;
+        long a6 = a5 + n * BYTES;
+        long a7 = a6 + n * BYTES;
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        FloatVector c4 = FloatVector.zero(S);
+        FloatVector c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S);
+        FloatVector c7 = FloatVector.zero(S);
+        for (int l = 0; l < n; l++) {
+            FloatVector v = FloatVector.fromArray(S, wt, l * kp + go);
+            long o = l * BYTES;
+            c0 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a0 + o)), v, c0);
+            c1 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a1 + o)), v, c1);
+            c2 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a2 + o)), v, c2);
+            c3 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a3 + o)), v, c3);
+            c4 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a4 + o)), v, c4);
+            c5 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a5 + o)), v, c5);
+            c6 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a6 + o)), v, c6);
+            c7 = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a7 + o)), v, c7);
+        }
+        c0.intoArray(r, go);
+        c1.intoArray(r, 1 * kp + go);
+        c2.intoArray(r, 2 * kp + go);
+        c3.intoArray(r, 3 * kp + go);
+        c4.intoArray(r, 4 * kp + go);
+        c5.intoArray(r, 5 * kp + go);
+        c6.intoArray(r, 6 * kp + go);
+        c7.intoArray(r, 7 * kp + go);
+    }
+
+    /** {@link #laneResiduals} for one row, into r[at ..]. */
+    private static void laneResidual(boolean fma, MemorySegment phi, int n, int i, float[] wt, int kp, int go,
+                                     float[] r, int at) {
+        long a = (long) i * n * BYTES;
+        FloatVector c = FloatVector.zero(S);
+        for (int l = 0; l < n; l++) {
+            c = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a + l * BYTES)), FloatVector.fromArray(S, wt, l * kp + go), c);
+        }
+        c.intoArray(r, at);
+    }
+
+    /**
+     * g[l, go ..] += Σ_row Φ_(i+row, l)·r[row, go ..] for rows i .. i+7, rows added in order, as
+     * eight axpy calls would; the residual vectors stay in registers.
+     */
+    private static void laneGradient(boolean fma, MemorySegment phi, int n, int i, float[] r, int kp, int go,
+                                     float[] g) {
+        long a0 = (long) i * n * BYTES;
+        long a1 = a0 + n * BYTES;
+        long a2 = a1 + n * BYTES;
+        long a3 = a2 + n * BYTES;
+        long a4 = a3 + n * BYTES;
+        long a5 = a4 + n * BYTES;
+        long a6 = a5 + n * BYTES;
+        long a7 = a6 + n * BYTES;
+        FloatVector r0 = FloatVector.fromArray(S, r, go);
+        FloatVector r1 = FloatVector.fromArray(S, r, 1 * kp + go);
+        FloatVector r2 = FloatVector.fromArray(S, r, 2 * kp + go);
+        FloatVector r3 = FloatVector.fromArray(S, r, 3 * kp + go);
+        FloatVector r4 = FloatVector.fromArray(S, r, 4 * kp + go);
+        FloatVector r5 = FloatVector.fromArray(S, r, 5 * kp + go);
+        FloatVector r6 = FloatVector.fromArray(S, r, 6 * kp + go);
+        FloatVector r7 = FloatVector.fromArray(S, r, 7 * kp + go);
+        for (int l = 0; l < n; l++) {
+            int at = l * kp + go;
+            long o = l * BYTES;
+            FloatVector acc = FloatVector.fromArray(S, g, at);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a0 + o)), r0, acc);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a1 + o)), r1, acc);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a2 + o)), r2, acc);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a3 + o)), r3, acc);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a4 + o)), r4, acc);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a5 + o)), r5, acc);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a6 + o)), r6, acc);
+            acc = GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a7 + o)), r7, acc);
+            acc.intoArray(g, at);
+        }
+    }
+
+    /** {@link #laneGradient} for one row, whose residuals are at r[from ..]. */
+    private static void laneGradientRow(boolean fma, MemorySegment phi, int n, int i, float[] r, int from, int kp,
+                                        int go, float[] g) {
+        long a = (long) i * n * BYTES;
+        FloatVector rv = FloatVector.fromArray(S, r, from);
+        for (int l = 0; l < n; l++) {
+            int at = l * kp + go;
+            GemmF32.madd(fma, FloatVector.broadcast(S, phi.get(E, a + l * BYTES)), rv, FloatVector.fromArray(S, g, at)).intoArray(g, at);
+        }
+    }
+
+    /** y_ij, with y null meaning 0 and yCols = 1 one target shared by every right-hand side. */
+    private static float target(MemorySegment y, int yCols, int i, int j) {
+        return y == null ? 0 : y.getAtIndex(E, (long) i * yCols + (yCols == 1 ? 0 : j));
     }
 
     /** w ← w − step·g. */

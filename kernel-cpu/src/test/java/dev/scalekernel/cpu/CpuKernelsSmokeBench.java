@@ -16,7 +16,8 @@ import dev.scalekernel.api.RandomStream;
  * An op is s (fp32) or d (fp64) followed by gemm (NN), gemmtt (TT), syrk (symmetric gramRows) or
  * feature (featureMap with relu), all n×n×n; or csr: featureMapSparse with relu of a (n/2)×n CSR input with
  * round(0.01·n) non-zeros per row and an n×n F, the bench module's shape, reported in GB/s of
- * (nnz·N + P·N)·dtype bytes.
+ * (nnz·N + P·N)·dtype bytes; or gdK: 4 gradient-descent steps (5 passes over Φ) on P×N = 8n×n with k
+ * right-hand sides, reported as 4·P·N·k FLOP per step.
  * Each op is warmed up once, then timed {@code reps} times; the median and best are printed.
  */
 public final class CpuKernelsSmokeBench {
@@ -29,6 +30,10 @@ public final class CpuKernelsSmokeBench {
         try (Backend b = new CpuBackend(BackendOptions.defaults().withThreads(threads))) {
             System.out.println(b.info().description() + ", n = " + n);
             for (String op : ops.split(",")) {
+                if (op.substring(1).startsWith("gd")) {
+                    gd(b, op.startsWith("s") ? DType.F32 : DType.F64, n, Integer.parseInt(op.substring(3)), reps);
+                    continue;
+                }
                 if (op.endsWith("csr")) {
                     csr(b, op.startsWith("s") ? DType.F32 : DType.F64, n, reps);
                     continue;
@@ -76,6 +81,23 @@ public final class CpuKernelsSmokeBench {
             Runnable call = () -> b.featureMapSparse(1, x, f, Activation.RELU, out);
             print((dtype == DType.F32 ? "s" : "d") + "csr", "GB/s", ((double) p * k * n + (double) p * n) * dtype.bytes(),
                     time(call, reps));
+        }
+    }
+
+    private static void gd(Backend b, DType dtype, int n, int k, int reps) {
+        int p = 8 * n;
+        int steps = 4;
+        try (Matrix phi = b.allocate(p, n, dtype);
+             Matrix y = b.allocate(p, k, dtype);
+             Matrix w = b.allocate(n, k, dtype)) {
+            b.fillGaussian(phi, RandomStream.of(1, 0), 0, 1);
+            b.fillGaussian(y, RandomStream.of(1, 1), 0, 1);
+            double[] eta = new double[k];
+            java.util.Arrays.fill(eta, 0.1 / n);
+            var options = new dev.scalekernel.api.GdOptions(steps, new long[] {0, steps},
+                    dev.scalekernel.api.GdOptions.DEFAULT_DIVERGENCE_FACTOR);
+            Runnable call = () -> b.gradientDescent(phi, y, w, eta, options);
+            print((dtype == DType.F32 ? "s" : "d") + "gd" + k, "GFLOP/s", 4.0 * p * n * k * steps, time(call, reps));
         }
     }
 

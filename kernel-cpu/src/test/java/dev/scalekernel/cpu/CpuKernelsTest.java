@@ -159,6 +159,7 @@ class CpuKernelsTest {
         double[] x = gaussian(M * K);
         double[] f = gaussian(N * K);
         double[] y = gaussian(M * 3);
+        double[] y9v = gaussian(M * 9);
         double[] fSparse = gaussian(N / 3 * 301);
         double[] dense = new double[M * 301];
         for (int i = 0; i < dense.length; i++) {
@@ -181,6 +182,8 @@ class CpuKernelsTest {
                  Matrix y1 = b.upload(Arrays.copyOf(y, M), M, 1, dtype);
                  Matrix w1 = b.allocate(N, 1, dtype);
                  Matrix w3 = b.allocate(N, 3, dtype);
+                 Matrix y9 = b.upload(y9v, M, 9, dtype);
+                 Matrix w9 = b.allocate(N, 9, dtype);
                  Matrix ridge = b.allocate(N, 3, dtype)) {
                 b.featureMap(1 / Math.sqrt(K), xm, fm, Activation.TANH, phi);
                 b.featureMap(1 / Math.sqrt(K), xm, fm, Activation.ERF, phiErf);
@@ -190,9 +193,12 @@ class CpuKernelsTest {
                 double lambda = b.lambdaMax(phi, LambdaMaxOptions.defaults(7));
                 GdResult one = b.gradientDescent(phi, y1, w1, new double[] {1 / lambda}, GdOptions.everyStep(5));
                 GdResult many = b.gradientDescent(phi, ym, w3, new double[] {1 / lambda}, GdOptions.everyStep(5));
+                double[] eta9 = new double[9];
+                Arrays.fill(eta9, 1 / lambda);
+                GdResult nine = b.gradientDescent(phi, y9, w9, eta9, GdOptions.everyStep(5)); // lanes along k
                 b.ridgeSolve(phi, ym, 0.01, ridge); // P x P system, M > one Cholesky panel
                 List<Double> all = new ArrayList<>();
-                for (Matrix m : new Matrix[] {phi, phiErf, gram, c, phiSparse, w1, w3, ridge}) {
+                for (Matrix m : new Matrix[] {phi, phiErf, gram, c, phiSparse, w1, w3, w9, ridge}) {
                     for (double v : values(b, m)) {
                         all.add(v);
                     }
@@ -200,7 +206,7 @@ class CpuKernelsTest {
                 all.add(lambda);
                 all.add(b.norm(phi));
                 all.add(b.dot(phi, phi));
-                for (GdResult r : new GdResult[] {one, many}) {
+                for (GdResult r : new GdResult[] {one, many, nine}) {
                     for (double[] l : r.losses()) {
                         for (double v : l) {
                             all.add(v);
