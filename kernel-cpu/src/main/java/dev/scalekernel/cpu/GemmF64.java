@@ -49,17 +49,17 @@ final class GemmF64 {
     /**
      * Depth of one packed slice. Each slice ends with a sweep of the epilogue over the task's tile
      * of C, whose cache misses cost latency rather than bandwidth, so the slice is as deep as the
-     * L2 budget below allows (on the Zen 4 dev machine KC 256 → 512, with MC 256 → 128, took
-     * 2-thread sgemm 2048³ from ~137 to ~160 GFLOP/s). A B micro-panel (512·16·8 B = 64 KiB) then no longer fits L1
-     * and streams from L2, which the kernel's 2 vector loads per 16 FMAs sustain.
+     * L2 budget below allows: on the Zen 4 dev machine 512 → 1024 (with MC 96 → 64) took 2-thread
+     * dgemm n = 1001, one slice instead of two, from ~74 to ~83 GFLOP/s (1 thread ~35 → ~40), and
+     * left 2048³ unchanged. A B micro-panel (1024·16·8 B = 128 KiB) streams from L2, which the
+     * kernel's 2 vector loads per 16 FMAs sustain.
      */
-    static final int KC = 512;
+    static final int KC = 1024;
     /**
-     * Rows of a packed A block, a multiple of MR (MC·KC·8 B = 384 KiB) and of a task: the block and the task's
-     * tile of C (96 rows × 512 columns × 8 B = 384 KiB) together fill three quarters of the
-     * 1 MiB L2, so both stay there from one KC slice to the next.
+     * Rows of a packed A block and of a task, a multiple of MR: the block (MC·KC·8 B = 512 KiB)
+     * fills half the 1 MiB L2, and the A micro-panel in use (MR·KC·8 B = 64 KiB) streams from it.
      */
-    static final int MC = 96;
+    static final int MC = 64;
     /**
      * Columns of C per task. Each task re-packs its A block, so a task should span many B
      * micro-panels (512 columns: A is packed N/512 times, a few % of the work); the MC-row split
