@@ -200,19 +200,137 @@ final class DenseF32 {
     private static void residualPass(boolean fma, MemorySegment phi, int n, int r0, int r1, float[][] w,
                                      boolean[] active, MemorySegment y, int yCols, float[][] grad, double[] loss) {
         Arrays.fill(loss, 0);
-        for (int i = r0; i < r1; i++) {
-            long at = (long) i * n * BYTES;
+        float[] r = new float[4];
+        int i = r0;
+        for (; i + 4 <= r1; i += 4) {
             for (int j = 0; j < w.length; j++) {
                 if (active[j]) {
-                    float target = y == null ? 0 : y.getAtIndex(E, (long) i * yCols + (yCols == 1 ? 0 : j));
-                    float r = dot(fma, phi, at, w[j], n) - target;
-                    loss[j] += (double) r * r;
+                    dot4(fma, phi, n, i, w[j], r);
+                    for (int row = 0; row < 4; row++) {
+                        r[row] -= target(y, yCols, i + row, j);
+                        loss[j] += (double) r[row] * r[row];
+                    }
                     if (grad != null) {
-                        axpy(fma, r, phi, at, grad[j], n);
+                        axpy4(fma, r, phi, n, i, grad[j]);
                     }
                 }
             }
         }
+        for (; i < r1; i++) {
+            long at = (long) i * n * BYTES;
+            for (int j = 0; j < w.length; j++) {
+                if (active[j]) {
+                    float e = dot(fma, phi, at, w[j], n) - target(y, yCols, i, j);
+                    loss[j] += (double) e * e;
+                    if (grad != null) {
+                        axpy(fma, e, phi, at, grad[j], n);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * out[row] = Φ_(i+row)·x for the four rows i .. i+3: two accumulators a row, eight chains in
+     * all, so four rows stream from memory at once and each vector of x serves four of them.
+     */
+    private static void dot4(boolean fma, MemorySegment phi, int n, int i, float[] x, float[] out) {
+        long a0 = (long) i * n * BYTES;
+        long a1 = a0 + n * BYTES;
+        long a2 = a1 + n * BYTES;
+        long a3 = a2 + n * BYTES;
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        FloatVector t0 = s0;
+        FloatVector t1 = s0;
+        FloatVector t2 = s0;
+        FloatVector t3 = s0;
+        int l = 0;
+        for (int bound2 = n - n % (2 * L); l < bound2; l += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, l);
+            FloatVector x1 = FloatVector.fromArray(S, x, l + L);
+            long o = l * BYTES;
+            long o1 = o + L * BYTES;
+            s0 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a0 + o, NATIVE), x0, s0);
+            t0 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a0 + o1, NATIVE), x1, t0);
+            s1 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a1 + o, NATIVE), x0, s1);
+            t1 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a1 + o1, NATIVE), x1, t1);
+            s2 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a2 + o, NATIVE), x0, s2);
+            t2 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a2 + o1, NATIVE), x1, t2);
+            s3 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a3 + o, NATIVE), x0, s3);
+            t3 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a3 + o1, NATIVE), x1, t3);
+        }
+        s0 = s0.add(t0);
+        s1 = s1.add(t1);
+        s2 = s2.add(t2);
+        s3 = s3.add(t3);
+        for (int bound = S.loopBound(n); l < bound; l += L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, l);
+            long o = l * BYTES;
+            s0 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a0 + o, NATIVE), x0, s0);
+            s1 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a1 + o, NATIVE), x0, s1);
+            s2 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a2 + o, NATIVE), x0, s2);
+            s3 = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a3 + o, NATIVE), x0, s3);
+        }
+        out[0] = sumLanes(s0);
+        out[1] = sumLanes(s1);
+        out[2] = sumLanes(s2);
+        out[3] = sumLanes(s3);
+        if (l < n) {
+            dot4Tail(fma, phi, n, i, x, out, l);
+        }
+    }
+
+    /** The last n − l columns of {@link #dot4}, added to out; a method of its own keeps both small enough for C1. */
+    private static void dot4Tail(boolean fma, MemorySegment phi, int n, int i, float[] x, float[] out, int l) {
+        VectorMask<Float> m = S.indexInRange(l, n);
+        FloatVector x0 = FloatVector.fromArray(S, x, l, m);
+        for (int row = 0; row < 4; row++) {
+            long at = ((long) (i + row) * n + l) * BYTES;
+            out[row] += sumLanes(GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, at, NATIVE, m), x0, FloatVector.zero(S)));
+        }
+    }
+
+    /**
+     * y += r[0]·Φ_i + r[1]·Φ_(i+1) + r[2]·Φ_(i+2) + r[3]·Φ_(i+3), each added in that order with the
+     * multiply-add of {@link #axpy}: the sums of four axpy calls, with one load and store of y
+     * for the four.
+     */
+    private static void axpy4(boolean fma, float[] r, MemorySegment phi, int n, int i, float[] y) {
+        long a0 = (long) i * n * BYTES;
+        long a1 = a0 + n * BYTES;
+        long a2 = a1 + n * BYTES;
+        long a3 = a2 + n * BYTES;
+        FloatVector r0 = FloatVector.broadcast(S, r[0]);
+        FloatVector r1 = FloatVector.broadcast(S, r[1]);
+        FloatVector r2 = FloatVector.broadcast(S, r[2]);
+        FloatVector r3 = FloatVector.broadcast(S, r[3]);
+        int l = 0;
+        for (int bound = S.loopBound(n); l < bound; l += L) {
+            long o = l * BYTES;
+            FloatVector acc = FloatVector.fromArray(S, y, l);
+            acc = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a0 + o, NATIVE), r0, acc);
+            acc = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a1 + o, NATIVE), r1, acc);
+            acc = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a2 + o, NATIVE), r2, acc);
+            acc = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, a3 + o, NATIVE), r3, acc);
+            acc.intoArray(y, l);
+        }
+        if (l < n) {
+            axpy4Tail(fma, r, phi, n, i, y, l);
+        }
+    }
+
+    /** The last n − l columns of {@link #axpy4}; a method of its own keeps both small enough for C1. */
+    private static void axpy4Tail(boolean fma, float[] r, MemorySegment phi, int n, int i, float[] y, int l) {
+        VectorMask<Float> m = S.indexInRange(l, n);
+        FloatVector acc = FloatVector.fromArray(S, y, l, m);
+        for (int row = 0; row < 4; row++) {
+            long at = ((long) (i + row) * n + l) * BYTES;
+            acc = GemmF32.madd(fma, FloatVector.fromMemorySegment(S, phi, at, NATIVE, m), FloatVector.broadcast(S, r[row]), acc);
+        }
+        acc.intoArray(y, l, m);
     }
 
     /**

@@ -200,19 +200,137 @@ final class DenseF64 {
     private static void residualPass(boolean fma, MemorySegment phi, int n, int r0, int r1, double[][] w,
                                      boolean[] active, MemorySegment y, int yCols, double[][] grad, double[] loss) {
         Arrays.fill(loss, 0);
-        for (int i = r0; i < r1; i++) {
-            long at = (long) i * n * BYTES;
+        double[] r = new double[4];
+        int i = r0;
+        for (; i + 4 <= r1; i += 4) {
             for (int j = 0; j < w.length; j++) {
                 if (active[j]) {
-                    double target = y == null ? 0 : y.getAtIndex(E, (long) i * yCols + (yCols == 1 ? 0 : j));
-                    double r = dot(fma, phi, at, w[j], n) - target;
-                    loss[j] += r * r;
+                    dot4(fma, phi, n, i, w[j], r);
+                    for (int row = 0; row < 4; row++) {
+                        r[row] -= target(y, yCols, i + row, j);
+                        loss[j] += r[row] * r[row];
+                    }
                     if (grad != null) {
-                        axpy(fma, r, phi, at, grad[j], n);
+                        axpy4(fma, r, phi, n, i, grad[j]);
                     }
                 }
             }
         }
+        for (; i < r1; i++) {
+            long at = (long) i * n * BYTES;
+            for (int j = 0; j < w.length; j++) {
+                if (active[j]) {
+                    double e = dot(fma, phi, at, w[j], n) - target(y, yCols, i, j);
+                    loss[j] += e * e;
+                    if (grad != null) {
+                        axpy(fma, e, phi, at, grad[j], n);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * out[row] = Φ_(i+row)·x for the four rows i .. i+3: two accumulators a row, eight chains in
+     * all, so four rows stream from memory at once and each vector of x serves four of them.
+     */
+    private static void dot4(boolean fma, MemorySegment phi, int n, int i, double[] x, double[] out) {
+        long a0 = (long) i * n * BYTES;
+        long a1 = a0 + n * BYTES;
+        long a2 = a1 + n * BYTES;
+        long a3 = a2 + n * BYTES;
+        DoubleVector s0 = DoubleVector.zero(S);
+        DoubleVector s1 = s0;
+        DoubleVector s2 = s0;
+        DoubleVector s3 = s0;
+        DoubleVector t0 = s0;
+        DoubleVector t1 = s0;
+        DoubleVector t2 = s0;
+        DoubleVector t3 = s0;
+        int l = 0;
+        for (int bound2 = n - n % (2 * L); l < bound2; l += 2 * L) {
+            DoubleVector x0 = DoubleVector.fromArray(S, x, l);
+            DoubleVector x1 = DoubleVector.fromArray(S, x, l + L);
+            long o = l * BYTES;
+            long o1 = o + L * BYTES;
+            s0 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a0 + o, NATIVE), x0, s0);
+            t0 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a0 + o1, NATIVE), x1, t0);
+            s1 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a1 + o, NATIVE), x0, s1);
+            t1 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a1 + o1, NATIVE), x1, t1);
+            s2 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a2 + o, NATIVE), x0, s2);
+            t2 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a2 + o1, NATIVE), x1, t2);
+            s3 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a3 + o, NATIVE), x0, s3);
+            t3 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a3 + o1, NATIVE), x1, t3);
+        }
+        s0 = s0.add(t0);
+        s1 = s1.add(t1);
+        s2 = s2.add(t2);
+        s3 = s3.add(t3);
+        for (int bound = S.loopBound(n); l < bound; l += L) {
+            DoubleVector x0 = DoubleVector.fromArray(S, x, l);
+            long o = l * BYTES;
+            s0 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a0 + o, NATIVE), x0, s0);
+            s1 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a1 + o, NATIVE), x0, s1);
+            s2 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a2 + o, NATIVE), x0, s2);
+            s3 = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a3 + o, NATIVE), x0, s3);
+        }
+        out[0] = sumLanes(s0);
+        out[1] = sumLanes(s1);
+        out[2] = sumLanes(s2);
+        out[3] = sumLanes(s3);
+        if (l < n) {
+            dot4Tail(fma, phi, n, i, x, out, l);
+        }
+    }
+
+    /** The last n − l columns of {@link #dot4}, added to out; a method of its own keeps both small enough for C1. */
+    private static void dot4Tail(boolean fma, MemorySegment phi, int n, int i, double[] x, double[] out, int l) {
+        VectorMask<Double> m = S.indexInRange(l, n);
+        DoubleVector x0 = DoubleVector.fromArray(S, x, l, m);
+        for (int row = 0; row < 4; row++) {
+            long at = ((long) (i + row) * n + l) * BYTES;
+            out[row] += sumLanes(GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, at, NATIVE, m), x0, DoubleVector.zero(S)));
+        }
+    }
+
+    /**
+     * y += r[0]·Φ_i + r[1]·Φ_(i+1) + r[2]·Φ_(i+2) + r[3]·Φ_(i+3), each added in that order with the
+     * multiply-add of {@link #axpy}: the sums of four axpy calls, with one load and store of y
+     * for the four.
+     */
+    private static void axpy4(boolean fma, double[] r, MemorySegment phi, int n, int i, double[] y) {
+        long a0 = (long) i * n * BYTES;
+        long a1 = a0 + n * BYTES;
+        long a2 = a1 + n * BYTES;
+        long a3 = a2 + n * BYTES;
+        DoubleVector r0 = DoubleVector.broadcast(S, r[0]);
+        DoubleVector r1 = DoubleVector.broadcast(S, r[1]);
+        DoubleVector r2 = DoubleVector.broadcast(S, r[2]);
+        DoubleVector r3 = DoubleVector.broadcast(S, r[3]);
+        int l = 0;
+        for (int bound = S.loopBound(n); l < bound; l += L) {
+            long o = l * BYTES;
+            DoubleVector acc = DoubleVector.fromArray(S, y, l);
+            acc = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a0 + o, NATIVE), r0, acc);
+            acc = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a1 + o, NATIVE), r1, acc);
+            acc = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a2 + o, NATIVE), r2, acc);
+            acc = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, a3 + o, NATIVE), r3, acc);
+            acc.intoArray(y, l);
+        }
+        if (l < n) {
+            axpy4Tail(fma, r, phi, n, i, y, l);
+        }
+    }
+
+    /** The last n − l columns of {@link #axpy4}; a method of its own keeps both small enough for C1. */
+    private static void axpy4Tail(boolean fma, double[] r, MemorySegment phi, int n, int i, double[] y, int l) {
+        VectorMask<Double> m = S.indexInRange(l, n);
+        DoubleVector acc = DoubleVector.fromArray(S, y, l, m);
+        for (int row = 0; row < 4; row++) {
+            long at = ((long) (i + row) * n + l) * BYTES;
+            acc = GemmF64.madd(fma, DoubleVector.fromMemorySegment(S, phi, at, NATIVE, m), DoubleVector.broadcast(S, r[row]), acc);
+        }
+        acc.intoArray(y, l, m);
     }
 
     /**
@@ -338,7 +456,7 @@ final class DenseF64 {
                         for (int j = 0; j < k; j++) {
                             double e = r[row * kp + j] - target(y, yCols, i + row, j);
                             r[row * kp + j] = e;
-                            loss[j] += (double) e * e;
+                            loss[j] += e * e;
                         }
                     }
                     if (g != null) {
