@@ -374,15 +374,7 @@ final class DenseF64 {
                 residualPass(cx.fma(), phi, n, b * per, Math.min(rows, (b + 1) * per), wv, active, y, yCols, g,
                         losses[b]);
             });
-            for (int j = 0; j < k; j++) {
-                if (active[j]) {
-                    double loss = 0;
-                    for (double[] part : losses) {
-                        loss += part[j];
-                    }
-                    active[j] = trace.observe(j, t, loss / rows);
-                }
-            }
+            trace.observe(t, losses, rows, active);
             if (!trace.anyActive() || last) {
                 break;
             }
@@ -472,15 +464,7 @@ final class DenseF64 {
                     }
                 }
             });
-            for (int j = 0; j < k; j++) {
-                if (active[j]) {
-                    double loss = 0;
-                    for (double[] part : losses) {
-                        loss += part[j];
-                    }
-                    active[j] = trace.observe(j, t, loss / rows);
-                }
-            }
+            trace.observe(t, losses, rows, active);
             if (!trace.anyActive() || last) {
                 break;
             }

@@ -45,6 +45,22 @@ final class GdTrace {
         return true;
     }
 
+    /**
+     * Takes step t's loss of every right-hand side j with active[j]: the sum over row blocks, in
+     * block order, of partialLosses[block][j], over rows; clears active[j] where j diverged.
+     */
+    void observe(long t, double[][] partialLosses, int rows, boolean[] active) {
+        for (int j = 0; j < active.length; j++) {
+            if (active[j]) {
+                double loss = 0;
+                for (double[] part : partialLosses) {
+                    loss += part[j];
+                }
+                active[j] = observe(j, t, loss / rows);
+            }
+        }
+    }
+
     boolean active(int j) {
         return divergedStep[j] < 0;
     }
