@@ -72,6 +72,12 @@ final class GemmF32 {
      */
     private static final int PANELS_PER_PACK_TASK = 4;
     /**
+     * Below this many elements of op(B), the calling thread packs B alone: handing the packing to
+     * the workers costs a wake-up of the helper threads, a large share of a small product (fp32
+     * n = 256 on 2 threads: ~82 → ~100 GFLOP/s).
+     */
+    private static final long SERIAL_PACK_LIMIT = 1 << 17;
+    /**
      * Upper bound on the packed copy of op(B), in elements (16 Mi fp32 = 64 MiB): beyond it the
      * columns of C are processed in blocks, each with its own packed B.
      */
@@ -107,8 +113,12 @@ final class GemmF32 {
             int blockStart = j0;
             int nc = Math.min(blockPanels * NR, n - j0);
             int panels = ceilDiv(nc, NR);
-            cx.pool().run(ceilDiv(panels, PANELS_PER_PACK_TASK), (w, t) -> packB(p, packedB, blockStart, nc,
-                    t * PANELS_PER_PACK_TASK, Math.min(panels, (t + 1) * PANELS_PER_PACK_TASK), scratch[w].row));
+            if ((long) nc * k < SERIAL_PACK_LIMIT) {
+                packB(p, packedB, blockStart, nc, 0, panels, scratch[0].row);
+            } else {
+                cx.pool().run(ceilDiv(panels, PANELS_PER_PACK_TASK), (w, t) -> packB(p, packedB, blockStart, nc,
+                        t * PANELS_PER_PACK_TASK, Math.min(panels, (t + 1) * PANELS_PER_PACK_TASK), scratch[w].row));
+            }
             int rowBlocks = ceilDiv(m, MC);
             int chunks = ceilDiv(nc, TASK_COLS);
             cx.pool().run(rowBlocks * chunks, (w, t) -> {
