@@ -85,6 +85,16 @@ final class GemmF32 {
     /** Side of the square tiles in which the lower triangle is mirrored: two 64×64 fp32 tiles stay in L1. */
     private static final int MIRROR_TILE = 64;
 
+    /** MR lanes: one depth step of a packed A micro-panel; used where the hardware has vectors that wide. */
+    private static final VectorSpecies<Float> S_MR = FloatVector.SPECIES_256;
+    private static final boolean MR_VECTORS = S.vectorBitSize() >= S_MR.vectorBitSize();
+    private static final FloatVector INTERLEAVE1_LO = L == 2 * MR ? interleave(1, false) : null;
+    private static final FloatVector INTERLEAVE1_HI = L == 2 * MR ? interleave(1, true) : null;
+    private static final FloatVector INTERLEAVE2_LO = L == 2 * MR ? interleave(2, false) : null;
+    private static final FloatVector INTERLEAVE2_HI = L == 2 * MR ? interleave(2, true) : null;
+    private static final FloatVector INTERLEAVE4_LO = L == 2 * MR ? interleave(4, false) : null;
+    private static final FloatVector INTERLEAVE4_HI = L == 2 * MR ? interleave(4, true) : null;
+
     private GemmF32() {
     }
 
@@ -325,15 +335,30 @@ final class GemmF32 {
             int mr = Math.min(MR, mc - ir);
             int base = ir * kc;
             if (p.transA()) {
-                // A is k×m: the MR rows of one depth step are contiguous.
+                // A is k×m: the MR rows of one depth step are contiguous, one vector of MR lanes.
                 for (int q = 0; q < kc; q++) {
                     long from = (p0 + q) * lda + i0 + ir;
                     int to = base + q * MR;
+                    if (mr == MR && MR_VECTORS) {
+                        FloatVector.fromMemorySegment(S_MR, a, from * BYTES, NATIVE).intoArray(dst, to);
+                        continue;
+                    }
                     for (int r = 0; r < mr; r++) {
                         dst[to + r] = a.getAtIndex(E, from + r);
                     }
                     for (int r = mr; r < MR; r++) {
                         dst[to + r] = 0;
+                    }
+                }
+            } else if (mr == MR && L == 2 * MR) {
+                // A is m×k, a whole micro-panel: 8×16 blocks transposed in registers
+                int q = 0;
+                for (; q + L <= kc; q += L) {
+                    transpose8x16(a, ((i0 + ir) * lda + p0 + q) * BYTES, lda * BYTES, dst, base + q * MR);
+                }
+                for (; q < kc; q++) {
+                    for (int r = 0; r < MR; r++) {
+                        dst[base + q * MR + r] = a.getAtIndex(E, (i0 + ir + r) * lda + p0 + q);
                     }
                 }
             } else {
@@ -352,6 +377,64 @@ final class GemmF32 {
                 }
             }
         }
+    }
+
+    /**
+     * dst[o + d·8 + r] = A[r][d] for the 8×16 block of A whose row r starts at byte at + r·rowBytes:
+     * three rounds of two-source lane selections interleave the 8 rows by 1, 2, then 4 lanes
+     * (24 selections for 128 elements, where the scalar interleave moves them one by one).
+     */
+    private static void transpose8x16(MemorySegment a, long at, long rowBytes, float[] dst, int o) {
+        FloatVector r0 = FloatVector.fromMemorySegment(S, a, at, NATIVE);
+        FloatVector r1 = FloatVector.fromMemorySegment(S, a, at + rowBytes, NATIVE);
+        FloatVector r2 = FloatVector.fromMemorySegment(S, a, at + 2 * rowBytes, NATIVE);
+        FloatVector r3 = FloatVector.fromMemorySegment(S, a, at + 3 * rowBytes, NATIVE);
+        FloatVector r4 = FloatVector.fromMemorySegment(S, a, at + 4 * rowBytes, NATIVE);
+        FloatVector r5 = FloatVector.fromMemorySegment(S, a, at + 5 * rowBytes, NATIVE);
+        FloatVector r6 = FloatVector.fromMemorySegment(S, a, at + 6 * rowBytes, NATIVE);
+        FloatVector r7 = FloatVector.fromMemorySegment(S, a, at + 7 * rowBytes, NATIVE);
+        // round 1: rows in pairs, lanes interleaved: a0 = r0[0] r1[0] r0[1] r1[1] … (depths 0–7), a1 depths 8–15
+        FloatVector a0 = INTERLEAVE1_LO.selectFrom(r0, r1);
+        FloatVector a1 = INTERLEAVE1_HI.selectFrom(r0, r1);
+        FloatVector a2 = INTERLEAVE1_LO.selectFrom(r2, r3);
+        FloatVector a3 = INTERLEAVE1_HI.selectFrom(r2, r3);
+        FloatVector a4 = INTERLEAVE1_LO.selectFrom(r4, r5);
+        FloatVector a5 = INTERLEAVE1_HI.selectFrom(r4, r5);
+        FloatVector a6 = INTERLEAVE1_LO.selectFrom(r6, r7);
+        FloatVector a7 = INTERLEAVE1_HI.selectFrom(r6, r7);
+        // round 2: pairs of lanes: b0 = rows 0–3 at depths 0–3, b1 depths 4–7, b2 8–11, b3 12–15; b4–b7 rows 4–7
+        FloatVector b0 = INTERLEAVE2_LO.selectFrom(a0, a2);
+        FloatVector b1 = INTERLEAVE2_HI.selectFrom(a0, a2);
+        FloatVector b2 = INTERLEAVE2_LO.selectFrom(a1, a3);
+        FloatVector b3 = INTERLEAVE2_HI.selectFrom(a1, a3);
+        FloatVector b4 = INTERLEAVE2_LO.selectFrom(a4, a6);
+        FloatVector b5 = INTERLEAVE2_HI.selectFrom(a4, a6);
+        FloatVector b6 = INTERLEAVE2_LO.selectFrom(a5, a7);
+        FloatVector b7 = INTERLEAVE2_HI.selectFrom(a5, a7);
+        // round 3: quadruples: rows 0–7 at depths 2j and 2j + 1
+        INTERLEAVE4_LO.selectFrom(b0, b4).intoArray(dst, o);
+        INTERLEAVE4_HI.selectFrom(b0, b4).intoArray(dst, o + L);
+        INTERLEAVE4_LO.selectFrom(b1, b5).intoArray(dst, o + 2 * L);
+        INTERLEAVE4_HI.selectFrom(b1, b5).intoArray(dst, o + 3 * L);
+        INTERLEAVE4_LO.selectFrom(b2, b6).intoArray(dst, o + 4 * L);
+        INTERLEAVE4_HI.selectFrom(b2, b6).intoArray(dst, o + 5 * L);
+        INTERLEAVE4_LO.selectFrom(b3, b7).intoArray(dst, o + 6 * L);
+        INTERLEAVE4_HI.selectFrom(b3, b7).intoArray(dst, o + 7 * L);
+    }
+
+    /**
+     * Lane indices for {@link #transpose8x16}: lane l of interleave(g) takes, from groups of g lanes,
+     * alternately the first source (index &lt; L) and the second (index − L), from the low or the high
+     * half of the sources.
+     */
+    private static FloatVector interleave(int g, boolean high) {
+        float[] index = new float[L];
+        for (int l = 0; l < L; l++) {
+            int within = l % (2 * g);
+            int lane = (l / (2 * g)) * g + within % g + (high ? L / 2 : 0);
+            index[l] = (within < g ? 0 : L) + lane;
+        }
+        return FloatVector.fromArray(S, index, 0);
     }
 
     /**

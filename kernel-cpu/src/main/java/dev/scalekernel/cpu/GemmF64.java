@@ -325,10 +325,14 @@ final class GemmF64 {
             int mr = Math.min(MR, mc - ir);
             int base = ir * kc;
             if (p.transA()) {
-                // A is k×m: the MR rows of one depth step are contiguous.
+                // A is k×m: the MR rows of one depth step are contiguous, one vector where S has MR lanes.
                 for (int q = 0; q < kc; q++) {
                     long from = (p0 + q) * lda + i0 + ir;
                     int to = base + q * MR;
+                    if (mr == MR && L == MR) {
+                        DoubleVector.fromMemorySegment(S, a, from * BYTES, NATIVE).intoArray(dst, to);
+                        continue;
+                    }
                     for (int r = 0; r < mr; r++) {
                         dst[to + r] = a.getAtIndex(E, from + r);
                     }
