@@ -85,6 +85,13 @@ final class GemmF64 {
     /** Side of the square tiles in which the lower triangle is mirrored: two 64×64 fp64 tiles (64 KiB) stay in L2. */
     private static final int MIRROR_TILE = 64;
 
+    private static final DoubleVector INTERLEAVE1_LO = L == MR ? interleave(1, false) : null;
+    private static final DoubleVector INTERLEAVE1_HI = L == MR ? interleave(1, true) : null;
+    private static final DoubleVector INTERLEAVE2_LO = L == MR ? interleave(2, false) : null;
+    private static final DoubleVector INTERLEAVE2_HI = L == MR ? interleave(2, true) : null;
+    private static final DoubleVector INTERLEAVE4_LO = L == MR ? interleave(4, false) : null;
+    private static final DoubleVector INTERLEAVE4_HI = L == MR ? interleave(4, true) : null;
+
     private GemmF64() {
     }
 
@@ -340,6 +347,17 @@ final class GemmF64 {
                         dst[to + r] = 0;
                     }
                 }
+            } else if (mr == MR && L == MR) {
+                // A is m×k, a whole micro-panel: 8×8 blocks transposed in registers
+                int q = 0;
+                for (; q + L <= kc; q += L) {
+                    transpose8x8(a, ((i0 + ir) * lda + p0 + q) * BYTES, lda * BYTES, dst, base + q * MR);
+                }
+                for (; q < kc; q++) {
+                    for (int r = 0; r < MR; r++) {
+                        dst[base + q * MR + r] = a.getAtIndex(E, (i0 + ir + r) * lda + p0 + q);
+                    }
+                }
             } else {
                 // A is m×k: copy each row out in bulk, then interleave it into the panel.
                 for (int r = 0; r < MR; r++) {
@@ -356,6 +374,65 @@ final class GemmF64 {
                 }
             }
         }
+    }
+
+    /**
+     * dst[o + d·8 + r] = A[r][d] for the 8×8 block of A whose row r starts at byte at + r·rowBytes:
+     * three rounds of two-source lane selections interleave the 8 rows by 1, 2, then 4 lanes
+     * (24 selections for 64 elements, where the scalar interleave moves them one by one), as
+     * {@code GemmF32} does for 8×16.
+     */
+    private static void transpose8x8(MemorySegment a, long at, long rowBytes, double[] dst, int o) {
+        DoubleVector r0 = DoubleVector.fromMemorySegment(S, a, at, NATIVE);
+        DoubleVector r1 = DoubleVector.fromMemorySegment(S, a, at + rowBytes, NATIVE);
+        DoubleVector r2 = DoubleVector.fromMemorySegment(S, a, at + 2 * rowBytes, NATIVE);
+        DoubleVector r3 = DoubleVector.fromMemorySegment(S, a, at + 3 * rowBytes, NATIVE);
+        DoubleVector r4 = DoubleVector.fromMemorySegment(S, a, at + 4 * rowBytes, NATIVE);
+        DoubleVector r5 = DoubleVector.fromMemorySegment(S, a, at + 5 * rowBytes, NATIVE);
+        DoubleVector r6 = DoubleVector.fromMemorySegment(S, a, at + 6 * rowBytes, NATIVE);
+        DoubleVector r7 = DoubleVector.fromMemorySegment(S, a, at + 7 * rowBytes, NATIVE);
+        // round 1: rows in pairs, lanes interleaved: a0 = r0[0] r1[0] r0[1] r1[1] … (depths 0–3), a1 depths 4–7
+        DoubleVector a0 = INTERLEAVE1_LO.selectFrom(r0, r1);
+        DoubleVector a1 = INTERLEAVE1_HI.selectFrom(r0, r1);
+        DoubleVector a2 = INTERLEAVE1_LO.selectFrom(r2, r3);
+        DoubleVector a3 = INTERLEAVE1_HI.selectFrom(r2, r3);
+        DoubleVector a4 = INTERLEAVE1_LO.selectFrom(r4, r5);
+        DoubleVector a5 = INTERLEAVE1_HI.selectFrom(r4, r5);
+        DoubleVector a6 = INTERLEAVE1_LO.selectFrom(r6, r7);
+        DoubleVector a7 = INTERLEAVE1_HI.selectFrom(r6, r7);
+        // round 2: pairs of lanes: b0 = rows 0–3 at depths 0–1, b1 2–3, b2 4–5, b3 6–7; b4–b7 rows 4–7
+        DoubleVector b0 = INTERLEAVE2_LO.selectFrom(a0, a2);
+        DoubleVector b1 = INTERLEAVE2_HI.selectFrom(a0, a2);
+        DoubleVector b2 = INTERLEAVE2_LO.selectFrom(a1, a3);
+        DoubleVector b3 = INTERLEAVE2_HI.selectFrom(a1, a3);
+        DoubleVector b4 = INTERLEAVE2_LO.selectFrom(a4, a6);
+        DoubleVector b5 = INTERLEAVE2_HI.selectFrom(a4, a6);
+        DoubleVector b6 = INTERLEAVE2_LO.selectFrom(a5, a7);
+        DoubleVector b7 = INTERLEAVE2_HI.selectFrom(a5, a7);
+        // round 3: quadruples: rows 0–7 at one depth each
+        INTERLEAVE4_LO.selectFrom(b0, b4).intoArray(dst, o);
+        INTERLEAVE4_HI.selectFrom(b0, b4).intoArray(dst, o + L);
+        INTERLEAVE4_LO.selectFrom(b1, b5).intoArray(dst, o + 2 * L);
+        INTERLEAVE4_HI.selectFrom(b1, b5).intoArray(dst, o + 3 * L);
+        INTERLEAVE4_LO.selectFrom(b2, b6).intoArray(dst, o + 4 * L);
+        INTERLEAVE4_HI.selectFrom(b2, b6).intoArray(dst, o + 5 * L);
+        INTERLEAVE4_LO.selectFrom(b3, b7).intoArray(dst, o + 6 * L);
+        INTERLEAVE4_HI.selectFrom(b3, b7).intoArray(dst, o + 7 * L);
+    }
+
+    /**
+     * Lane indices for {@link #transpose8x8}: lane l of interleave(g) takes, from groups of g lanes,
+     * alternately the first source (index &lt; L) and the second (index − L), from the low or the high
+     * half of the sources.
+     */
+    private static DoubleVector interleave(int g, boolean high) {
+        double[] index = new double[L];
+        for (int l = 0; l < L; l++) {
+            int within = l % (2 * g);
+            int lane = (l / (2 * g)) * g + within % g + (high ? L / 2 : 0);
+            index[l] = (within < g ? 0 : L) + lane;
+        }
+        return DoubleVector.fromArray(S, index, 0);
     }
 
     /**
