@@ -195,7 +195,8 @@ final class DenseF32 {
     /**
      * Rows [r0, r1) of Φ (N columns), for each right-hand side j with active[j]: r_ij = Φ_i·w_j − y_ij
      * (y null means 0; yCols = 1 shares one target), loss[j] = Σ r_ij², and, unless grad is null,
-     * grad[j] += Σ r_ij·Φ_i. Row i is read from memory once and stays in L1 for its 2k products.
+     * grad[j] += Σ r_ij·Φ_i. Rows go by fours ({@link #dot4}, {@link #axpy4}): four rows stream from
+     * memory at once and stay in cache for their 2k products; the rows left over go one at a time.
      */
     private static void residualPass(boolean fma, MemorySegment phi, int n, int r0, int r1, float[][] w,
                                      boolean[] active, MemorySegment y, int yCols, float[][] grad, double[] loss) {
@@ -423,6 +424,7 @@ final class DenseF32 {
         float[][] grads = new float[blocks][n * kp];
         double[][] losses = new double[blocks][k];
         float[] steps = new float[kp];
+        boolean[] stepping = new boolean[kp];
         for (long t = 0; ; t++) {
             boolean last = t == options.steps();
             cx.pool().run(blocks, (worker, b) -> {
@@ -469,13 +471,14 @@ final class DenseF32 {
                 break;
             }
             for (int j = 0; j < k; j++) {
-                steps[j] = active[j] ? (float) (eta[j] / rows) : 0;
+                steps[j] = (float) (eta[j] / rows);
+                stepping[j] = active[j];
             }
             float[] sum = addInOrder(grads, n * kp);
             for (int go = 0; go < kp; go += L) {
                 // w ← w − step·g on the active lanes, as {@link #step} computes it; the others keep w
                 FloatVector minusStep = FloatVector.fromArray(S, steps, go).neg();
-                VectorMask<Float> moving = minusStep.compare(VectorOperators.NE, 0);
+                VectorMask<Float> moving = VectorMask.fromArray(S, stepping, go);
                 for (int l = 0; l < n; l++) {
                     int at = l * kp + go;
                     FloatVector old = FloatVector.fromArray(S, wt, at);

@@ -101,8 +101,8 @@ public final class CpuKernelsSmokeBench {
         }
     }
 
-    /** One warm-up call, then {@code reps} timed ones, sorted. */
-    private static double[] time(Runnable call, int reps) {
+    /** One warm-up call, then {@code reps} timed ones, sorted (seconds). */
+    static double[] time(Runnable call, int reps) {
         call.run();
         double[] seconds = new double[reps];
         for (int r = 0; r < reps; r++) {

@@ -30,14 +30,7 @@ public final class RandomFillSmokeBench {
                 try (Matrix m = b.allocate(n, n, dtype)) {
                     RandomStream rs = new RandomStream(42, 7, 1);
                     Runnable call = gauss ? () -> b.fillGaussian(m, rs, 0, 1) : () -> b.fillUniform(m, rs, -1, 1);
-                    call.run();
-                    double[] seconds = new double[reps];
-                    for (int r = 0; r < reps; r++) {
-                        long t0 = System.nanoTime();
-                        call.run();
-                        seconds[r] = (System.nanoTime() - t0) * 1e-9;
-                    }
-                    java.util.Arrays.sort(seconds);
+                    double[] seconds = CpuKernelsSmokeBench.time(call, reps);
                     double count = (double) n * n;
                     System.out.printf("%-6s best %.3g numbers/s  median %.3g numbers/s  (%.1f ms)%n", op,
                             count / seconds[0], count / seconds[reps / 2], seconds[0] * 1e3);
