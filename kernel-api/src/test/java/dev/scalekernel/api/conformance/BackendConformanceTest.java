@@ -717,15 +717,30 @@ public abstract class BackendConformanceTest {
              Matrix w = backend.allocate(n, 3, dtype);
              Matrix w1 = backend.allocate(n, 1, dtype)) {
             double lambda = exactLambdaMax(values(phi), p, n);
-            double[] eta = {0.2 / lambda, 1.0 / lambda, 1.9 / lambda};
+            // Each eigen-mode of the residual contracts by |1 - eta * lambda_i| per step. For eta <= 1 / lambdaMax
+            // that factor falls as eta grows, for every mode, so the larger step's loss is lower at every step.
+            // Above 1 / lambdaMax it does not (the top mode contracts by 0.9 at 1.9 / lambdaMax and by 0.8 at
+            // 0.2 / lambdaMax), but below 2 / lambdaMax every mode still contracts: the loss never rises.
+            double[] eta = {0.2 / lambda, 0.9 / lambda, 1.9 / lambda};
             GdResult shared = backend.gradientDescent(phi, y, w, eta, GdOptions.everyStep(25));
             GdResult single = backend.gradientDescent(phi, y, w1, new double[] {eta[1]}, GdOptions.everyStep(25));
+            double scale = sumSquares(values(phi)) * sumSquares(values(y)) + 1e-300;
+            // Slack for the rounding of two computed losses, each a sum of reductions of length P + N
+            // (relative error <= (P + N) u each). In exact arithmetic the smaller step's loss is higher by
+            // >= 0.28 % at every step t >= 1 here (2,000 random draws of this shape), far above the slack.
+            double slack = 2 * (p + n) * dtype.unitRoundoff();
+            double[][] losses = shared.losses();
             for (int t = 0; t <= 25; t++) {
-                assertEquals(single.losses()[0][t], shared.losses()[1][t],
-                        Tolerances.reduction(dtype, (long) (p + n) * (t + 1), sumSquares(values(phi)) * sumSquares(values(y)) + 1e-300),
-                        "shared target, step " + t);
-                assertTrue(shared.losses()[2][t] <= shared.losses()[0][t] * 1.000001 + 1e-12 || t == 0,
-                        "a larger stable step reaches a lower loss at every step");
+                double tol = Tolerances.reduction(dtype, (long) (p + n) * (t + 1), scale);
+                assertEquals(single.losses()[0][t], losses[1][t], tol, "shared target, step " + t);
+                assertTrue(losses[1][t] <= losses[0][t] * (1 + slack),
+                        "a larger step below 1/lambdaMax reaches a lower loss at step " + t + ": " + losses[1][t]
+                                + " vs " + losses[0][t] + " (seed " + seed + ")");
+                if (t > 0) {
+                    assertTrue(losses[2][t] <= losses[2][t - 1] * (1 + slack),
+                            "a step below 2/lambdaMax never raises the loss, step " + t + ": " + losses[2][t]
+                                    + " after " + losses[2][t - 1] + " (seed " + seed + ")");
+                }
             }
         }
     }
