@@ -480,17 +480,39 @@ final class GemmF64 {
         }
     }
 
-    /** Copies the upper triangle of the n×n matrix c (leading dimension ldc) onto its lower triangle, tile by tile. */
+    /**
+     * Copies the upper triangle of the n×n matrix c (leading dimension ldc) onto its lower triangle,
+     * by tasks of {@link #MIRROR_TILE} rows of the lower triangle. Within a task, each block of 8
+     * rows × 8 columns strictly above the diagonal is transposed in registers ({@link #transpose8x8})
+     * and written as 8 rows of 8, as {@code GemmF32} does with 8×16 blocks; the triangle next to the
+     * diagonal and ragged edges go element by element.
+     */
     private static void mirror(Compute cx, MemorySegment c, int n, long ldc) {
         cx.pool().run(ceilDiv(n, MIRROR_TILE), (w, t) -> {
             int i0 = t * MIRROR_TILE;
             int i1 = Math.min(n, i0 + MIRROR_TILE);
-            for (int j0 = 0; j0 < i1; j0 += MIRROR_TILE) {
-                int j1 = Math.min(i1, j0 + MIRROR_TILE);
-                for (int i = i0; i < i1; i++) {
-                    for (int j = j0; j < Math.min(j1, i); j++) {
-                        c.setAtIndex(E, i * ldc + j, c.getAtIndex(E, j * ldc + i));
+            int j = 0;
+            if (L == MR) {
+                double[] block = new double[MR * L];
+                int iv = i0 + (i1 - i0) / L * L;
+                for (; j + MR <= i0; j += MR) {
+                    // source rows j .. j+7 lie above every row i ≥ i0 of the task
+                    for (int i = i0; i < iv; i += L) {
+                        transpose8x8(c, (j * ldc + i) * BYTES, ldc * BYTES, block, 0);
+                        for (int r = 0; r < L; r++) {
+                            DoubleVector.fromArray(S, block, r * MR).intoMemorySegment(c, ((i + r) * ldc + j) * BYTES, NATIVE);
+                        }
                     }
+                    for (int i = iv; i < i1; i++) {
+                        for (int q = j; q < j + MR; q++) {
+                            c.setAtIndex(E, i * ldc + q, c.getAtIndex(E, q * ldc + i));
+                        }
+                    }
+                }
+            }
+            for (int i = i0; i < i1; i++) {
+                for (int q = j; q < i; q++) {
+                    c.setAtIndex(E, i * ldc + q, c.getAtIndex(E, q * ldc + i));
                 }
             }
         });
