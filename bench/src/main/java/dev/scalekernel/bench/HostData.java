@@ -4,6 +4,8 @@ import dev.scalekernel.api.Backend;
 import dev.scalekernel.api.DType;
 import dev.scalekernel.api.Matrix;
 
+import dev.scalekernel.api.host.HostMemory;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -132,9 +134,13 @@ public final class HostData {
         return s;
     }
 
-    /** count elements of dtype in native memory, zeroed, 64-byte aligned. */
+    /**
+     * count elements of dtype in native memory, zeroed, 64-byte aligned: the OpenBLAS baseline's
+     * buffers, from the same allocator as the backends' matrices (huge pages where those get them),
+     * so that both sides stream memory through the same pages.
+     */
     public static MemorySegment allocate(Arena arena, DType dtype, long count) {
-        return arena.allocate(Math.max(1, count * dtype.bytes()), 64).asSlice(0, count * dtype.bytes());
+        return HostMemory.allocate(arena, count * dtype.bytes());
     }
 
     /** Element i of a native segment of dtype, widened to double. */

@@ -12,6 +12,7 @@ import dev.scalekernel.api.RandomStream;
 import dev.scalekernel.api.SparseMatrix;
 import dev.scalekernel.api.host.HostBackend;
 import dev.scalekernel.api.host.HostMatrix;
+import dev.scalekernel.api.host.HostMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,7 +51,8 @@ public final class CpuBackend extends HostBackend {
         };
         this.pool = new WorkerPool(threads);
         this.compute = new Compute(pool, fma);
-        this.info = new BackendInfo("cpu", describe(threads) + ", FMA " + (fma ? "on" : "off"), threads, options);
+        this.info = new BackendInfo("cpu", describe(threads) + ", FMA " + (fma ? "on" : "off")
+                + (HostMemory.hugePages() ? ", huge pages" : ""), threads, options);
     }
 
     /** "Vector API, 512-bit (16 fp32 lanes), 2 threads". */
@@ -236,13 +238,13 @@ public final class CpuBackend extends HostBackend {
         int dim = featureSide ? n : rows;
         long bytes = dtype.bytes();
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment gram = arena.allocate(Math.max(1, (long) dim * dim * bytes), 64);
+            MemorySegment gram = HostMemory.allocate(arena, (long) dim * dim * bytes);
             // The Cholesky reads the upper triangle only, so the lower one is neither computed nor mirrored.
             multiply(dtype, new Product(featureSide, !featureSide, dim, dim, featureSide ? rows : n, 1, p.segment(), n,
                     p.segment(), n, 0, gram, dim, Activation.IDENTITY, Product.Part.UPPER));
             MemorySegment rhs = ys.segment();
             if (featureSide) {
-                rhs = arena.allocate(Math.max(1, (long) n * k * bytes), 64);
+                rhs = HostMemory.allocate(arena, (long) n * k * bytes);
                 multiply(dtype, Product.gemm(true, false, n, k, rows, 1, p.segment(), ys.segment(), 0, rhs));
             }
             // The factorisation works in double, in place: an fp64 Gram is used as it is.
@@ -260,7 +262,7 @@ public final class CpuBackend extends HostBackend {
             BlockedCholesky.solveInPlace(compute, g, dim, x,
                     featureSide ? "N x N system PhiT Phi + ridge P I" : "P x P system Phi PhiT + ridge P I");
             MemorySegment solution = featureSide ? ws.segment()
-                    : arena.allocate(Math.max(1, (long) rows * k * bytes), 64);
+                    : HostMemory.allocate(arena, (long) rows * k * bytes);
             for (int i = 0; i < dim; i++) {
                 for (int j = 0; j < k; j++) {
                     set(solution, dtype, (long) i * k + j, x[j][i]);
@@ -322,7 +324,7 @@ public final class CpuBackend extends HostBackend {
 
     /** An fp64 copy of the dim×dim fp32 matrix m (exact), threaded over fixed row blocks. */
     private MemorySegment toDouble(Arena arena, MemorySegment m, int dim) {
-        MemorySegment d = arena.allocate(Math.max(1, (long) dim * dim * Double.BYTES), 64);
+        MemorySegment d = HostMemory.allocate(arena, (long) dim * dim * Double.BYTES);
         pool.run(GemmF64.ceilDiv(dim, WIDEN_ROWS), (w, t) -> {
             for (long i = (long) t * WIDEN_ROWS * dim; i < (long) Math.min(dim, (t + 1) * WIDEN_ROWS) * dim; i++) {
                 d.setAtIndex(ValueLayout.JAVA_DOUBLE, i, m.getAtIndex(ValueLayout.JAVA_FLOAT, i));

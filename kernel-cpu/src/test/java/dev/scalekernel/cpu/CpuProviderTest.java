@@ -31,8 +31,9 @@ class CpuProviderTest {
             assertInstanceOf(CpuBackend.class, b);
             assertEquals("cpu", b.info().id());
             assertEquals(3, b.info().threads());
-            assertTrue(b.info().description().endsWith("3 threads, FMA on")
-                    || b.info().description().endsWith("3 threads, FMA off"), b.info().description());
+            String pages = dev.scalekernel.api.host.HostMemory.hugePages() ? ", huge pages" : "";
+            assertTrue(b.info().description().endsWith("3 threads, FMA on" + pages)
+                    || b.info().description().endsWith("3 threads, FMA off" + pages), b.info().description());
         }
     }
 }

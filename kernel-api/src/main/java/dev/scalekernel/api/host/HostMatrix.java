@@ -24,8 +24,7 @@ public final class HostMatrix extends Matrix {
         super(owner, rows, cols, dtype);
         this.arena = Arena.ofShared();
         long bytes = (long) rows * cols * dtype.bytes();
-        // Zero-filled by the arena; 64-byte alignment matches a cache line and a 512-bit vector.
-        this.segment = arena.allocate(Math.max(bytes, 1), 64).asSlice(0, bytes);
+        this.segment = HostMemory.allocate(arena, bytes);
     }
 
     /** The elements; valid until {@link #close()}. */
