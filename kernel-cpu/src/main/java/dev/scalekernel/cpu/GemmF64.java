@@ -491,10 +491,12 @@ final class GemmF64 {
         cx.pool().run(ceilDiv(n, MIRROR_TILE), (w, t) -> {
             int i0 = t * MIRROR_TILE;
             int i1 = Math.min(n, i0 + MIRROR_TILE);
-            int j = 0;
+            int blocked = 0; // columns [0, blocked) of rows [i0, rows) are done by blocks
+            int rows = i0;
             if (L == MR) {
                 double[] block = new double[MR * L];
                 int iv = i0 + (i1 - i0) / L * L;
+                int j = 0;
                 for (; j + MR <= i0; j += MR) {
                     // source rows j .. j+7 lie above every row i ≥ i0 of the task
                     for (int i = i0; i < iv; i += L) {
@@ -503,15 +505,13 @@ final class GemmF64 {
                             DoubleVector.fromArray(S, block, r * MR).intoMemorySegment(c, ((i + r) * ldc + j) * BYTES, NATIVE);
                         }
                     }
-                    for (int i = iv; i < i1; i++) {
-                        for (int q = j; q < j + MR; q++) {
-                            c.setAtIndex(E, i * ldc + q, c.getAtIndex(E, q * ldc + i));
-                        }
-                    }
                 }
+                blocked = j;
+                rows = iv;
             }
+            // the rest, element by element: rows [i0, rows) from column blocked on, the ragged rows after them from 0
             for (int i = i0; i < i1; i++) {
-                for (int q = j; q < i; q++) {
+                for (int q = i < rows ? blocked : 0; q < i; q++) {
                     c.setAtIndex(E, i * ldc + q, c.getAtIndex(E, q * ldc + i));
                 }
             }
